@@ -1,0 +1,130 @@
+"""Domain knowledge as data: table kinds, identities, unit words, document patterns.
+
+The TOML files next to this module are the single source of what yusuan knows about
+the documents; this module only loads them into frozen models, once. Code elsewhere
+asks `TABLES`, `IDENTITIES` and `DOCUMENT` instead of spelling titles or headers out.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from functools import cached_property
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RowSum(_Frozen):
+    """`total` equals the sum of `parts`, inside one row."""
+
+    total: str
+    parts: tuple[str, ...]
+
+
+class SideSpec(_Frozen):
+    columns: tuple[str, ...]
+    total: str | None = None
+    headers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class TableSpec(_Frozen):
+    """One table kind of tables.toml."""
+
+    key: str
+    titles: tuple[str, ...]
+    shape: Literal["coded", "two_sided", "single_row"]
+    default_unit: str
+    classification: Literal["function", "economic"] | None = None
+    columns: tuple[str, ...] = ()
+    total: str | None = None
+    headers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    orders: tuple[tuple[str, ...], ...] = ()
+    sums: tuple[RowSum, ...] = ()
+    sides: dict[str, SideSpec] = Field(default_factory=dict)
+
+    def header_words(self, column: str, side: str | None = None) -> tuple[str, ...]:
+        """Given a canonical column, return the header words that name it."""
+        headers = self.sides[side].headers if side else self.headers
+        return headers.get(column, (column,))
+
+    def row_sums(self, columns: tuple[str, ...], side: str | None = None) -> tuple[RowSum, ...]:
+        """Given the columns a document prints, return the row identities among them.
+
+        Explicit `sums` win; otherwise the `total` column is the sum of the others.
+        """
+        if self.sums:
+            return self.sums
+        total = self.sides[side].total if side else self.total
+        if total is None or total not in columns:
+            return ()
+        return (RowSum(total=total, parts=tuple(c for c in columns if c != total)),)
+
+
+class CellRef(_Frozen):
+    table: str
+    row: str
+    column: str
+    side: str | None = None
+
+    @property
+    def table_key(self) -> str:
+        return self.table.rstrip("?")
+
+    @property
+    def optional(self) -> bool:
+        return self.table.endswith("?")
+
+
+class IdentitySpec(_Frozen):
+    rule: str
+    left: CellRef
+    right: tuple[CellRef, ...]
+
+
+class TwoSidedWords(_Frozen):
+    item_start: str
+    totals: dict[str, str]
+    expenditure_suffixes: tuple[str, ...]
+
+    @cached_property
+    def item_start_re(self) -> re.Pattern[str]:
+        return re.compile(self.item_start)
+
+
+class DocumentWords(_Frozen):
+    units: dict[str, Decimal]
+    department_patterns: tuple[str, ...]
+    fiscal_year_patterns: tuple[str, ...]
+    empty_table_notes: tuple[str, ...]
+    two_sided: TwoSidedWords
+
+    @cached_property
+    def department_res(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.department_patterns)
+
+    @cached_property
+    def fiscal_year_res(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.fiscal_year_patterns)
+
+
+def _load(name: str) -> dict:
+    return tomllib.loads(resources.files(__package__).joinpath(name).read_text("utf-8"))
+
+
+def _load_tables() -> dict[str, TableSpec]:
+    raw = _load("tables.toml")["tables"]
+    return {key: TableSpec(key=key, **spec) for key, spec in raw.items()}
+
+
+TABLES: dict[str, TableSpec] = _load_tables()
+IDENTITIES: tuple[IdentitySpec, ...] = tuple(
+    IdentitySpec(**spec) for spec in _load("identities.toml")["identity"]
+)
+DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))

@@ -1,0 +1,129 @@
+"""One printed line of a table → a `SourceRow` (or None for header and prose text).
+
+Each table shape has its row grammar:
+- coded:      `201 17 06 质量技术监督行政执法及业务管理 318,520,588 308,520,588 10,000,000`
+              and the total row `合计 1,234 …` / `1,234 … 合计` (sometimes glued: `10,800,000合计`)
+- two_sided:  `一、财政拨款收入 967,450,000 一、一般公共服务支出 591,674,395` (one or two items)
+- single_row: `612.35 160.7 131.05 320.6 45 275.6 1,786.09`
+Numbers stay as printed tokens here; their columns are decided later.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..domain import DOCUMENT
+from ..normalize.codes import CODE_PREFIX, parse_code
+from ..normalize.numbers import looks_numeric, parse_amount
+from ..normalize.text import compact, has_cjk
+from ..schemas.intermediate import ParseIssue, SourceRow, Token
+
+TOTAL_WORDS = ("合计", "总计")
+_GLUED_TOTAL = re.compile(r"(?<=[\d)])(?=(?:合计|总计))|(?<=合计|总计)(?=[\d(])")
+
+
+def split_tokens(line: str) -> list[str]:
+    """Given a folded line, return its space-separated tokens, with a glued 合计 split off."""
+    return _GLUED_TOTAL.sub(" ", line).split()
+
+
+def _numbers(tokens: list[str], page: int, table: str, where: str,
+             issues: list[ParseIssue]) -> tuple[Token, ...]:
+    out = []
+    for raw in tokens:
+        try:
+            out.append(Token(raw=raw, value=parse_amount(raw)))
+        except ValueError:
+            issues.append(ParseIssue(
+                rule="malformed_number", severity="error", table=table, page=page, code=where,
+                message=f"{table} {where}: cell {raw!r} is not a number; it was left out",
+            ))
+    return tuple(out)
+
+
+def _split_label_numbers(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Split tokens into the leading label and the trailing number-shaped cells."""
+    i = len(tokens)
+    while i > 0 and looks_numeric(tokens[i - 1]):
+        i -= 1
+    return tokens[:i], tokens[i:]
+
+
+def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue]) -> SourceRow | None:
+    """Given a line of a coded table, return its coded or total row, or None for header text."""
+    m = CODE_PREFIX.match(line)
+    if m and has_cjk(line[m.end():m.end() + 1]):
+        code = parse_code(m.group("code"))
+        label, cells = _split_label_numbers(line[m.end():].split())
+        stray = [t for t in label if not has_cjk(t) and looks_numeric(t)]
+        if stray:
+            issues.append(ParseIssue(
+                rule="malformed_row", severity="warning", table=table, page=page, code=code.code,
+                message=f"{table} {code.code}: numbers inside the name {' '.join(label)!r}",
+            ))
+        return SourceRow(
+            kind="coded", page=page, name=" ".join(label), code=code.code,
+            raw_code=m.group("code"), level=code.level, parent_code=code.parent,
+            tokens=_numbers(cells, page, table, code.code, issues),
+        )
+    tokens = split_tokens(line)
+    words = [t for t in tokens if t in TOTAL_WORDS]
+    if len(words) == 1 and all(t in TOTAL_WORDS or looks_numeric(t) for t in tokens):
+        cells = [t for t in tokens if t not in TOTAL_WORDS]
+        return SourceRow(kind="total", page=page, name=words[0],
+                         tokens=_numbers(cells, page, table, "合计", issues))
+    return None
+
+
+def _item_key(label: str) -> tuple[str, bool]:
+    """Given an item label, return (its name without ordinal, whether it is a top-level item)."""
+    m = DOCUMENT.two_sided.item_start_re.match(label)
+    name = compact(label[m.end():] if m else label)
+    top = bool(m and re.match(r"[一二三四五六七八九十]+、", m.group(0)))
+    return name, top
+
+
+def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) -> list[SourceRow]:
+    """Given a line of a two-sided table, return its items (0, 1 or 2) with their sides."""
+    words = DOCUMENT.two_sided
+    segments: list[tuple[list[str], list[str]]] = []
+    for tok in line.split():
+        numeric = looks_numeric(tok) and not words.item_start_re.match(tok)
+        starts = bool(words.item_start_re.match(tok)) or compact(tok) in words.totals
+        if numeric:
+            if not segments:
+                return []  # numbers before any label: not an item line
+            segments[-1][1].append(tok)
+        elif not segments or segments[-1][1] or starts:
+            segments.append(([tok], []))
+        else:
+            segments[-1][0].append(tok)
+    rows = []
+    labelled = [(" ".join(lab), nums) for lab, nums in segments]
+    if not any(words.item_start_re.match(lab) or compact(lab) in words.totals or nums
+               for lab, nums in labelled):
+        return []
+    for i, (label, nums) in enumerate(labelled):
+        key, top = _item_key(label)
+        if not has_cjk(key):
+            return []
+        if len(labelled) >= 2:
+            side = "收入" if i == 0 else "支出"
+        elif key in words.totals:
+            side = words.totals[key]
+        else:
+            side = "支出" if key.endswith(tuple(words.expenditure_suffixes)) else "收入"
+        is_item = bool(words.item_start_re.match(label)) or key in words.totals or bool(nums)
+        if not is_item:
+            return []
+        rows.append(SourceRow(kind="item", page=page, name=label, side=side, item_key=key,
+                              top_level=top, tokens=_numbers(nums, page, table, key, issues)))
+    return rows
+
+
+def parse_values(line: str, page: int, table: str, issues: list[ParseIssue]) -> SourceRow | None:
+    """Given a line of a single-row table, return it as a row when it is all numbers."""
+    tokens = line.split()
+    if len(tokens) >= 2 and all(looks_numeric(t) for t in tokens):
+        return SourceRow(kind="values", page=page, name="", tokens=_numbers(tokens, page, table, "", issues))
+    return None

@@ -1,0 +1,185 @@
+"""Pages of lines → the document's tables (`ParsedDocument`).
+
+Titles find the tables. A page's lines go to the table whose title is on that page; a
+page without a title but with data rows continues the table before it. Two layouts are
+handled without being told which one a document uses:
+- title first (published PDFs): lines after a title belong to it, lines before the first
+  title of a page continue the previous table;
+- title after the data (the raw text of seed 000): the rows of a page come first and its
+  title, unit and header cells after them, scrambled.
+Within a table, each line is read by the row grammar of the table's shape (extract.rows);
+every line that is not a row is header text, used later to find the printed columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..domain import DOCUMENT, TABLES
+from ..normalize.codes import CODE_PREFIX
+from ..normalize.numbers import looks_numeric
+from ..normalize.text import compact, has_cjk
+from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, SourceRow
+from . import rows as row_grammar
+
+_TITLE = re.compile(r"^(?:(?P<year>(?:19|20)\d\d)年度?)?(?:部门|预算单位|单位)?(?P<core>.+)$")
+_UNIT = re.compile(r"单位\s*[:：]\s*(?P<unit>" + "|".join(sorted(DOCUMENT.units, key=len, reverse=True)) + ")")
+MAX_TITLE_PREFIX = 40
+_TITLE_INDEX = {compact(t): key for key, spec in TABLES.items() for t in spec.titles}
+
+
+def match_title(line: str) -> tuple[str, int | None] | None:
+    """Given a folded line, return (table key, fiscal year) when the line is a table title."""
+    text = compact(line)
+    if len(text) > MAX_TITLE_PREFIX + 30:
+        return None
+    # A body name may precede the year (上海市XX局2018年部门收入预算总表).
+    for start in [0] + [m.start() for m in re.finditer(r"(?:19|20)\d\d年", text)]:
+        if start > MAX_TITLE_PREFIX:
+            break
+        m = _TITLE.match(text[start:])
+        if m and m.group("core") in _TITLE_INDEX:
+            year = int(m.group("year")) if m.group("year") else None
+            return _TITLE_INDEX[m.group("core")], year
+    return None
+
+
+def is_data_line(line: str) -> bool:
+    """True when a line looks like a table row of any shape (code, total, item or numbers)."""
+    m = CODE_PREFIX.match(line)
+    if m and has_cjk(line[m.end():m.end() + 1]):
+        return True
+    tokens = row_grammar.split_tokens(line)
+    if not tokens:
+        return False
+    if tokens == ["合计"]:
+        return True
+    if all(looks_numeric(t) or t in row_grammar.TOTAL_WORDS for t in tokens):
+        return any(looks_numeric(t) for t in tokens)
+    return looks_numeric(tokens[-1]) and any(has_cjk(t) for t in tokens)
+
+
+@dataclass
+class _Acc:
+    key: str
+    title: str
+    pages: list[int] = field(default_factory=list)
+    unit: str | None = None
+    header: list[str] = field(default_factory=list)
+    rows: list[SourceRow] = field(default_factory=list)
+    empty_note: bool = False
+
+
+def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> None:
+    """Read one page's lines of a table into its accumulator."""
+    shape = TABLES[acc.key].shape
+    if page not in acc.pages:
+        acc.pages.append(page)
+    for line in lines:
+        unit = _UNIT.search(line)
+        if unit:
+            if acc.unit and acc.unit != unit.group("unit"):
+                issues.append(ParseIssue(rule="unit_conflict", severity="error", table=acc.key, page=page,
+                                         message=f"{acc.key}: page {page} says 单位 {unit.group('unit')}, "
+                                                 f"an earlier page {acc.unit}"))
+            acc.unit = acc.unit or unit.group("unit")
+            continue
+        if any(note in line for note in DOCUMENT.empty_table_notes):
+            acc.empty_note = True
+            continue
+        if shape == "coded":
+            row = row_grammar.parse_coded(line, page, acc.key, issues)
+            parsed = [row] if row else []
+        elif shape == "two_sided":
+            parsed = row_grammar.parse_two_sided(line, page, acc.key, issues)
+        else:
+            row = row_grammar.parse_values(line, page, acc.key, issues)
+            parsed = [row] if row else []
+        if parsed:
+            acc.rows.extend(parsed)
+        else:
+            acc.header.append(line)
+
+
+def _segments(page: Page) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """Split a page into (lines continuing the previous table, [(key, title, lines)])."""
+    lines = list(page.lines)
+    titles = [(i, hit[0], line) for i, line in enumerate(lines) if (hit := match_title(line))]
+    if not titles:
+        return lines, []
+    data = [i for i, line in enumerate(lines) if is_data_line(line)]
+    title_first = not data or titles[0][0] < data[0]
+    segments = []
+    if title_first:
+        head = lines[: titles[0][0]]
+        bounds = [t[0] for t in titles] + [len(lines)]
+        for (i, key, title), end in zip(titles, bounds[1:]):
+            segments.append((key, title, lines[i + 1:end]))
+        if not any(is_data_line(line) for line in head):
+            # A unit line or header printed above the title belongs to that table.
+            key, title, first = segments[0]
+            segments[0], head = (key, title, head + first), []
+        return head, segments
+    start = 0
+    for n, (i, key, title) in enumerate(titles):
+        end = len(lines) if n == len(titles) - 1 else i
+        segments.append((key, title, lines[start:i] + lines[i + 1:end]))
+        start = i + 1
+    return [], segments
+
+
+def parse_pages(pages: list[Page]) -> ParsedDocument:
+    """Given a document's pages, return its tables, metadata and what could not be read."""
+    issues: list[ParseIssue] = []
+    accs: dict[str, _Acc] = {}
+    current: _Acc | None = None
+    years: Counter[int] = Counter()
+    for page in pages:
+        head, segments = _segments(page)
+        if head and current is not None and any(is_data_line(line) for line in head):
+            _feed(current, page.number, head, issues)
+        elif not segments and not any(is_data_line(line) for line in head):
+            current = None  # a prose page ends the table before it
+        for key, title, lines in segments:
+            year = match_title(title)[1]
+            if year:
+                years[year] += 1
+            current = accs.setdefault(key, _Acc(key=key, title=title))
+            _feed(current, page.number, lines, issues)
+    tables = []
+    for acc in accs.values():
+        if acc.unit is None:
+            acc.unit = TABLES[acc.key].default_unit
+            issues.append(ParseIssue(rule="unit_assumed", severity="info", table=acc.key, page=acc.pages[0],
+                                     message=f"{acc.key}: no 单位 line; assumed {acc.unit}"))
+        tables.append(ParsedTable(key=acc.key, title=acc.title, pages=tuple(acc.pages), unit=acc.unit,
+                                  header_text="\n".join(acc.header), rows=tuple(acc.rows),
+                                  empty_note=acc.empty_note))
+    all_lines = [line for p in pages for line in p.lines]
+    return ParsedDocument(
+        pages=len(pages),
+        department=_department(all_lines),
+        fiscal_year=years.most_common(1)[0][0] if years else _fiscal_year(all_lines),
+        tables=tuple(tables),
+        issues=tuple(issues),
+    )
+
+
+def _department(lines: list[str]) -> str | None:
+    for line in lines:
+        for pattern in DOCUMENT.department_res:
+            m = pattern.search(line)
+            if m:
+                return m.group("name").strip()
+    return None
+
+
+def _fiscal_year(lines: list[str]) -> int | None:
+    for line in lines:
+        for pattern in DOCUMENT.fiscal_year_res:
+            m = pattern.search(line)
+            if m:
+                return int(m.group("year"))
+    return None

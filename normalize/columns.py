@@ -1,0 +1,150 @@
+"""Decide the column of every printed number, over the whole document at once.
+
+Raw text drops empty cells, so a row of a five-column table may print two numbers and
+not say where they stand. The accounting identities decide: each identity is a linear
+equation over cells, each row's candidate assignments are its domain, and the solver
+(normalize.solver) finds assignments under which every identity holds.
+
+- When several assignments of a row satisfy every identity, the position-based one is
+  kept and the row gets an `ambiguous_columns` warning naming the alternatives.
+- When the document itself does not add up, no assignment satisfies every identity.
+  Then identities are added back in order of locality (row sums, hierarchy, column
+  totals, summaries, cross-table), bisecting groups, and an identity is left out of
+  the column decision when it cannot hold together with those before it. The
+  validators check every identity afterwards, so what was left out is reported there
+  as failed, where the document is wrong; nothing is changed to make it add up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..schemas.intermediate import Assignment, Identity, ParseIssue, Row
+from .solver import Constraint, Problem, SearchLimit
+
+RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
+              "summary_subtotal": 3, "summary_balance": 3, "summary_vs_table": 4,
+              "cross_table": 4, "cross_unit": 5}
+
+
+@dataclass
+class ColumnDecision:
+    assignments: dict[int, Assignment] = field(default_factory=dict)
+    assigned_by: dict[int, str] = field(default_factory=dict)
+    issues: list[ParseIssue] = field(default_factory=list)
+    relaxed: list[Identity] = field(default_factory=list)
+    """Identities left out of the decision because the document does not satisfy them."""
+
+
+def _scale(rows: list[Row], identities: list[Identity]) -> int:
+    places = [-v.as_tuple().exponent for r in rows for v in r.values if v is not None]
+    places += [-i.tolerance.normalize().as_tuple().exponent for i in identities]
+    return 10 ** max([0, *places])
+
+
+def _constraint(idt: Identity, rows: list[Row], scale: int) -> Constraint:
+    per_row: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for sign, terms in ((1, idt.left), (-1, idt.right)):
+        for t in terms:
+            per_row[t.row].append((t.column, sign))
+    vars_, contrib = [], []
+    for rid, cols in per_row.items():
+        row = rows[rid]
+        vals = []
+        for a in row.domain:
+            total = sum((sign * row.value(a, col) for col, sign in cols), Decimal(0))
+            vals.append(int(total * scale))
+        vars_.append(rid)
+        contrib.append(tuple(vals))
+    return Constraint(vars=tuple(vars_), contrib=tuple(contrib), tol=int(idt.tolerance * scale))
+
+
+def _printed(row: Row, a: Assignment) -> tuple:
+    return tuple((col, v) for col, v in zip(a, row.values) if v is not None)
+
+
+def decide(rows: list[Row], identities: list[Identity], node_limit: int = 20000) -> ColumnDecision:
+    """Given rows with candidate assignments and the identities, return each row's assignment."""
+    out = ColumnDecision()
+    if not rows:
+        return out
+    scale = _scale(rows, identities)
+    sizes = [max(len(r.domain), 1) for r in rows]
+    order = sorted(range(len(identities)), key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
+    cons = [_constraint(identities[i], rows, scale) for i in order]
+    try:
+        accepted = _consistent_subset(sizes, cons, node_limit)
+        problem = Problem(sizes, [cons[i] for i in accepted], node_limit)
+        root = problem.root()
+        solution = problem.search(root) if root is not None else None
+    except SearchLimit:
+        out.issues.append(ParseIssue(rule="solver_limit", severity="warning",
+                                     message="column assignment search stopped at its node limit; "
+                                             "undecided rows keep their position-based columns"))
+        root, solution, accepted = None, None, list(range(len(cons)))
+    kept = set(accepted)
+    out.relaxed = [identities[order[i]] for i in range(len(cons)) if i not in kept]
+    if solution is None:
+        solution = [0] * len(rows)
+        root = [[0]] * len(rows)
+    for row in rows:
+        if not row.domain:
+            out.assignments[row.id] = ()
+            out.assigned_by[row.id] = "position"
+            continue
+        chosen = solution[row.id]
+        out.assignments[row.id] = row.domain[chosen]
+        if len(row.domain) == 1:
+            out.assigned_by[row.id] = "position"
+            continue
+        alternatives = []
+        for alt in root[row.id]:
+            if alt == chosen or _printed(row, row.domain[alt]) == _printed(row, row.domain[chosen]):
+                continue
+            try:
+                if problem.solve_with(root, row.id, alt) is not None:
+                    alternatives.append(row.domain[alt])
+            except SearchLimit:
+                alternatives.append(row.domain[alt])
+                problem.nodes = 0
+        if alternatives:
+            out.assigned_by[row.id] = "position" if chosen == 0 else "identity"
+            src = row.source
+            where = src.code or src.item_key or src.name or "row"
+            shown = "; ".join("/".join(a) for a in alternatives[:4])
+            out.issues.append(ParseIssue(
+                rule="ambiguous_columns", severity="warning", table=row.table, page=src.page, code=where,
+                message=f"{row.table} {where}: numbers {' '.join(t.raw for t in src.tokens)} fit the identities "
+                        f"as {'/'.join(row.domain[chosen])} and also as {shown}; kept {'/'.join(row.domain[chosen])}"))
+        else:
+            out.assigned_by[row.id] = "identity"
+    return out
+
+
+def _consistent_subset(sizes: list[int], cons: list[Constraint], node_limit: int) -> list[int]:
+    """Return indices of constraints that hold together, all of them when possible."""
+
+    def feasible(idx: list[int]) -> bool:
+        p = Problem(sizes, [cons[i] for i in idx], node_limit)
+        root = p.root()
+        return root is not None and p.search(root) is not None
+
+    everything = list(range(len(cons)))
+    if feasible(everything):
+        return everything
+    accepted: list[int] = []
+
+    def add(chunk: list[int]) -> None:
+        if not chunk:
+            return
+        if feasible(accepted + chunk):
+            accepted.extend(chunk)
+        elif len(chunk) > 1:
+            mid = len(chunk) // 2
+            add(chunk[:mid])
+            add(chunk[mid:])
+
+    add(everything)
+    return sorted(accepted)

@@ -1,0 +1,37 @@
+"""Rows with decided columns → output records (BudgetLine, SummaryLine).
+
+One record per printed non-empty cell: a printed blank (`-`) gives none, a printed 0
+gives an amount of 0. The raw cell text and the table's unit travel with every amount.
+"""
+
+from __future__ import annotations
+
+from ..domain import TABLES
+from ..schemas.intermediate import Assignment, Row
+from ..schemas.records import BudgetLine, SummaryLine
+
+
+def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
+               assigned_by: dict[int, str]) -> tuple[list[BudgetLine], list[SummaryLine]]:
+    """Given rows, their assignments and how each was decided, return the output records."""
+    budget, summary = [], []
+    for row in rows:
+        src = row.source
+        shape = TABLES[row.table].shape
+        several = shape == "two_sided" and len(row.columns) > 1
+        for column, token, value in zip(assignments[row.id], src.tokens, row.values):
+            if value is None:
+                continue
+            if shape == "coded":
+                budget.append(BudgetLine(
+                    doc_id=doc_id, table=row.table, table_title=row.title, page=src.page,
+                    code=src.code, level=src.level, parent_code=src.parent_code, name=src.name,
+                    column=column, amount=value, raw=token.raw, source_unit=row.unit,
+                    assigned_by=assigned_by[row.id]))
+            else:
+                summary.append(SummaryLine(
+                    doc_id=doc_id, table=row.table, page=src.page, side=src.side,
+                    item=src.name if shape == "two_sided" else column,
+                    column=column if several else None,
+                    amount=value, raw=token.raw, source_unit=row.unit))
+    return budget, summary

@@ -1,0 +1,92 @@
+"""Parsed tables → `Row`s ready for column assignment, and each table's `TableLayout`.
+
+Here units are applied (values become 元, exactly) and each row gets its candidate
+assignments: every way to place its k printed numbers, in printed order, into the
+table's n printed columns, the position-based one (the first k columns) first.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from ..domain import TABLES, TableSpec
+from ..normalize.numbers import decimals
+from ..schemas.intermediate import ParsedDocument, ParsedTable, ParseIssue, Row, SourceRow, TableLayout
+from .headers import printed_columns
+from .units import factor
+
+
+def candidate_assignments(k: int, columns: tuple[str, ...],
+                          orders: tuple[tuple[str, ...], ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """Given k printed numbers and the printed columns, return every order-keeping placement.
+
+    `orders` are alternative printed orders of the columns; without them the columns'
+    own order is the only one. The first placement is the position-based one.
+    """
+    out: dict[tuple[str, ...], None] = {}
+    for order in orders or (columns,):
+        present = [c for c in order if c in columns]
+        for combo in combinations(present, k):
+            out[combo] = None
+    return tuple(out)
+
+
+def _columns(spec: TableSpec, table: ParsedTable, side: str | None,
+             issues: list[ParseIssue]) -> tuple[str, ...]:
+    all_cols = spec.sides[side].columns if side else spec.columns
+    if spec.shape == "single_row":
+        return all_cols
+    found = printed_columns(spec, table.header_text, side)
+    widest = max((len(r.tokens) for r in table.rows if r.side == side), default=0)
+    if len(found) < widest or not found:
+        issues.append(ParseIssue(
+            rule="header_incomplete", severity="info", table=table.key, page=table.pages[0],
+            message=f"{table.key}{' ' + side if side else ''}: header names {list(found)}; "
+                    f"rows print up to {widest} numbers, so all columns {list(all_cols)} are used"))
+        return all_cols
+    return found
+
+
+def _row(i: int, table: ParsedTable, src: SourceRow, columns: tuple[str, ...], spec: TableSpec,
+         f, issues: list[ParseIssue]) -> Row:
+    tokens = src.tokens
+    if len(tokens) > len(columns):
+        extra = " ".join(t.raw for t in tokens[len(columns):])
+        issues.append(ParseIssue(
+            rule="too_many_values", severity="error", table=table.key, page=src.page, code=src.code or src.item_key,
+            message=f"{table.key} {src.code or src.item_key or src.name}: {len(tokens)} numbers for "
+                    f"{len(columns)} columns; left out: {extra}"))
+        tokens = tokens[: len(columns)]
+    values = tuple(None if t.value is None else t.value * f for t in tokens)
+    return Row(id=i, table=table.key, title=table.title, source=src, unit=table.unit or spec.default_unit,
+               factor=f, values=values, columns=columns,
+               domain=candidate_assignments(len(tokens), columns, spec.orders))
+
+
+def prepare(doc: ParsedDocument) -> tuple[list[Row], dict[str, TableLayout], list[ParseIssue]]:
+    """Given a parsed document, return its rows, the layout of each table, and issues found."""
+    rows: list[Row] = []
+    layouts: dict[str, TableLayout] = {}
+    issues: list[ParseIssue] = []
+    for table in doc.tables:
+        spec = TABLES[table.key]
+        try:
+            f = factor(table.unit or spec.default_unit)
+        except KeyError:
+            issues.append(ParseIssue(rule="unknown_unit", severity="error", table=table.key,
+                                     message=f"{table.key}: unit {table.unit!r} is not known"))
+            continue
+        sides = tuple(spec.sides) if spec.shape == "two_sided" else (None,)
+        columns = {side: _columns(spec, table, side, issues) for side in sides}
+        for src in table.rows:
+            rows.append(_row(len(rows), table, src, columns[src.side], spec, f, issues))
+        places = [decimals(t.raw) for r in table.rows for t in r.tokens if t.value is not None]
+        layouts[table.key] = TableLayout(
+            key=table.key, title=table.title, pages=table.pages, unit=table.unit or spec.default_unit,
+            factor=f, columns=columns, decimals=max(places, default=0), rows=len(table.rows),
+            empty_note=table.empty_note)
+        if table.empty_note and any(t.value for r in table.rows for t in r.tokens):
+            issues.append(ParseIssue(
+                rule="empty_note_with_rows", severity="warning", table=table.key, page=table.pages[-1],
+                message=f"{table.key}: the note says the table is empty, but it prints non-zero amounts"))
+    return rows, layouts, issues

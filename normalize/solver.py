@@ -1,0 +1,192 @@
+"""A small finite-domain solver for linear equations with tolerance.
+
+Variables are rows; a variable's domain is the list of its candidate column assignments
+(indices). A constraint is `|Σ_v contrib_v[a_v]| ≤ tol` where each involved variable v
+contributes an integer depending on its chosen value a_v. This is all the column
+problem needs: every accounting identity is such a sum.
+
+Propagation is generalised arc consistency per constraint, computed with forward and
+backward sets of reachable partial sums (a value survives when some completion of the
+other variables brings the sum within tolerance). Search is depth-first with the
+smallest domain first and values tried in domain order, so the first solution found
+prefers each row's position-based assignment. Everything is pure: domains in, domains
+or a solution out.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+MAX_SUMS = 20000
+"""Cap on reachable partial sums per constraint; beyond it the constraint is only checked
+on complete assignments (it still never lets a violation through)."""
+
+
+class SearchLimit(Exception):
+    """The search visited more nodes than allowed."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    vars: tuple[int, ...]
+    contrib: tuple[tuple[int, ...], ...]
+    """contrib[i][a]: what value a of vars[i] adds to the sum."""
+    tol: int
+
+
+Domains = list[list[int]]
+
+
+def _sums(sets: list[list[int]]) -> list[set[int]] | None:
+    out = [{0}]
+    for values in sets:
+        nxt = {s + x for s in out[-1] for x in values}
+        if len(nxt) > MAX_SUMS:
+            return None
+        out.append(nxt)
+    return out
+
+
+def _supported(x: int, left: set[int], right: list[int], tol: int) -> bool:
+    """True when some l in `left` and r in sorted `right` give |x + l + r| <= tol."""
+    for s in left:
+        j = bisect_left(right, -x - s - tol)
+        if j < len(right) and right[j] <= -x - s + tol:
+            return True
+    return False
+
+
+def _revise_bounds(c: Constraint, domains: Domains, open_: list[tuple[int, int]],
+                   values: list[list[int]], shift: dict[int, int]) -> list[int] | None:
+    """Interval reasoning: drop values that no completion within the others' bounds can offset.
+
+    Cheap and exact for what it removes; the reachable-sum pass then does the rest.
+    """
+    lo = sum(v[0] for v in values)
+    hi = sum(v[-1] for v in values)
+    if lo > c.tol or hi < -c.tol:
+        return None
+    changed = []
+    for k, (i, v) in enumerate(open_):
+        rest_lo, rest_hi = lo - values[k][0], hi - values[k][-1]
+        ok = {x for x in values[k] if x + rest_lo <= c.tol and x + rest_hi >= -c.tol}
+        if len(ok) < len(values[k]):
+            off = shift.get(k, 0)
+            keep = [a for a in domains[v] if c.contrib[i][a] + off in ok]
+            if not keep:
+                return None
+            domains[v] = keep
+            changed.append(v)
+    return changed
+
+
+def revise(c: Constraint, domains: Domains) -> list[int] | None:
+    """Given a constraint and domains, prune unsupported values in place.
+
+    Returns the variables whose domain shrank, or None when a domain became empty.
+    Variables already fixed fold into a constant, so the work is over open ones only.
+    """
+    const = 0
+    open_: list[tuple[int, int]] = []
+    for i, v in enumerate(c.vars):
+        if len(domains[v]) == 1:
+            const += c.contrib[i][domains[v][0]]
+        else:
+            open_.append((i, v))
+    if not open_:
+        return [] if abs(const) <= c.tol else None
+    values = [sorted({c.contrib[i][a] for a in domains[v]}) for i, v in open_]
+    values[0] = [x + const for x in values[0]]
+    shift = {0: const}
+    changed = _revise_bounds(c, domains, open_, values, shift)
+    if changed is None:
+        return None
+    if changed:
+        return changed  # propagate() calls again with the narrower domains
+    fwd = _sums(values)
+    bwd = _sums(values[::-1])
+    if fwd is None or bwd is None:
+        return []
+    m = len(open_)
+    if not any(abs(s) <= c.tol for s in fwd[m]):
+        return None
+    changed = []
+    for k, (i, v) in enumerate(open_):
+        left, right = fwd[k], sorted(bwd[m - 1 - k])
+        supported = {x for x in values[k] if _supported(x, left, right, c.tol)}
+        if len(supported) < len(values[k]):
+            off = shift.get(k, 0)
+            keep = [a for a in domains[v] if c.contrib[i][a] + off in supported]
+            if not keep:
+                return None
+            domains[v] = keep
+            changed.append(v)
+    return changed
+
+
+def propagate(domains: Domains, constraints: list[Constraint], by_var: list[list[int]],
+              queue: list[int] | None = None) -> bool:
+    """Make every constraint arc consistent; False when some domain becomes empty."""
+    pending = list(range(len(constraints))) if queue is None else list(queue)
+    queued = set(pending)
+    while pending:
+        ci = pending.pop()
+        queued.discard(ci)
+        changed = revise(constraints[ci], domains)
+        if changed is None:
+            return False
+        if changed and ci not in queued:
+            queued.add(ci)
+            pending.append(ci)
+        for v in changed:
+            for cj in by_var[v]:
+                if cj != ci and cj not in queued:
+                    queued.add(cj)
+                    pending.append(cj)
+    return True
+
+
+class Problem:
+    """Domains and constraints, with search for a first solution under a node budget."""
+
+    def __init__(self, sizes: list[int], constraints: list[Constraint], node_limit: int = 20000):
+        self.sizes = sizes
+        self.constraints = constraints
+        self.by_var: list[list[int]] = [[] for _ in sizes]
+        for ci, c in enumerate(constraints):
+            for v in c.vars:
+                self.by_var[v].append(ci)
+        self.node_limit = node_limit
+        self.nodes = 0
+
+    def root(self) -> Domains | None:
+        """Domains after propagation from the full domains, or None if inconsistent."""
+        domains = [list(range(n)) for n in self.sizes]
+        return domains if propagate(domains, self.constraints, self.by_var) else None
+
+    def search(self, domains: Domains) -> list[int] | None:
+        """Given propagated domains, return the first solution in domain order, or None."""
+        self.nodes += 1
+        if self.nodes > self.node_limit:
+            raise SearchLimit
+        open_vars = [v for v, d in enumerate(domains) if len(d) > 1]
+        if not open_vars:
+            return [d[0] for d in domains]
+        v = min(open_vars, key=lambda u: len(domains[u]))
+        for a in domains[v]:
+            trial = [list(d) for d in domains]
+            trial[v] = [a]
+            if propagate(trial, self.constraints, self.by_var, self.by_var[v]):
+                found = self.search(trial)
+                if found is not None:
+                    return found
+        return None
+
+    def solve_with(self, domains: Domains, var: int, value: int) -> list[int] | None:
+        """First solution with `var` fixed to `value`, or None."""
+        trial = [list(d) for d in domains]
+        trial[var] = [value]
+        if not propagate(trial, self.constraints, self.by_var, self.by_var[var]):
+            return None
+        return self.search(trial)

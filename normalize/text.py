@@ -1,0 +1,40 @@
+"""Character folding for printed text: a pure leaf module.
+
+Everything yusuan compares (titles, headers, names, numbers) goes through `fold` first,
+so full-width digits, commas, brackets and colons compare equal to their ASCII forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK radicals some PDF fonts emit instead of the ideographs; NFKC leaves the
+# Kangxi-supplement radicals (U+2E80–U+2EFF) alone, so they are folded by hand.
+RADICALS = str.maketrans({
+    "\u2ec5": "见", "\u2ec8": "讠", "\u2ec9": "贝", "\u2ecb": "车", "\u2ed0": "钅",
+    "\u2ed3": "长", "\u2ed4": "门", "\u2eda": "页", "\u2edb": "风", "\u2edc": "飞",
+    "\u2ee0": "饣", "\u2ee2": "马", "\u2ee5": "鱼", "\u2ee6": "鸟", "\u2ee9": "黄",
+    "\u2eec": "齐", "\u2eee": "齿", "\u2ef0": "龙", "\u2ef3": "龟",
+})
+
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
+
+
+def fold(text: str) -> str:
+    """Given printed text, return it NFKC-folded, radicals mapped, runs of spaces as one."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(RADICALS)).strip()
+
+
+def compact(text: str) -> str:
+    """Given text, return its fold with all spaces and quotes removed (for matching)."""
+    return fold(text).replace(" ", "").translate(_QUOTES)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_cjk(text: str) -> bool:
+    """True when `text` holds at least one CJK ideograph."""
+    return bool(_CJK.search(text))

@@ -1,0 +1,175 @@
+"""The whole pipeline for one document, and the Python API `extract_document`.
+
+    bytes ─extract─▶ pages ─parse─▶ tables ─normalize─▶ rows ─identities─▶ columns decided
+          ─records─▶ BudgetLine / SummaryLine ─validate─▶ checks ─▶ findings
+
+Every stage is a pure function over plain data; `extract_document` reads the file and
+nothing here writes (see `writer`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .errors import UnreadableDocument
+from .extract.decode import decode_text
+from .extract.pdf_reader import read_pdf_pages
+from .extract.tables import parse_pages
+from .extract.text_reader import split_pages
+from .normalize.columns import decide
+from .normalize.records import to_records
+from .normalize.rows import prepare
+from .schemas.arrow import to_table
+from .schemas.intermediate import Check, Page, ParseIssue
+from .schemas.records import RECORD_KINDS, BudgetLine, DocumentRecord, Finding, Record, SummaryLine
+from .validate import identities as identity_builder
+from .validate.checks import evaluate
+
+
+@dataclass
+class TableSummary:
+    key: str
+    title: str
+    pages: tuple[int, ...]
+    rows: int
+    cells: int
+
+
+@dataclass
+class Result:
+    """What one document gave: records per kind, every check, and how long it took."""
+
+    records: dict[str, list[Record]]
+    checks: list[Check]
+    tables: list[TableSummary]
+    elapsed: float = 0.0
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        """The records of one kind as a DataFrame (amounts stay Decimal objects)."""
+        if kind not in self.frames:
+            self.frames[kind] = to_table(RECORD_KINDS[kind], self.records[kind]).to_pandas()
+        return self.frames[kind]
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        return self.frame("documents")
+
+    @property
+    def budget_lines(self) -> pd.DataFrame:
+        return self.frame("budget_lines")
+
+    @property
+    def summary_lines(self) -> pd.DataFrame:
+        return self.frame("summary_lines")
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.frame("findings")
+
+    @property
+    def document(self) -> DocumentRecord:
+        return self.records["documents"][0]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.records["findings"] if f.severity == "error"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every identity holds, 1 when error findings exist."""
+        return 1 if self.errors else 0
+
+
+def doc_id_of(data: bytes) -> str:
+    """Given a file's bytes, return its stable document id (sha256, first 16 hex digits)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def read_pages(data: bytes, source: str, password: str | None = None) -> tuple[list[Page], str]:
+    """Given a file's bytes, return its pages and source kind (text | pdf)."""
+    if data.lstrip()[:5] == b"%PDF-":
+        return read_pdf_pages(data, source, password), "pdf"
+    if data[:5] == b"%PDF-"[:len(data[:5])] and len(data) < 5:
+        raise UnreadableDocument(source, "truncated PDF")
+    text, _ = decode_text(data, source)
+    return split_pages(text), "text"
+
+
+def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> list[Finding]:
+    out = [Finding(doc_id=doc_id, rule=i.rule, severity=i.severity, table=i.table, page=i.page,
+                   code=i.code, column=None, expected=None, actual=None, message=i.message)
+           for i in issues]
+    for c in checks:
+        if c.status == "pass":
+            continue
+        if c.status == "not_checked":
+            out.append(Finding(doc_id=doc_id, rule=c.rule, severity="info", table=c.table, page=c.page,
+                               code=c.code, column=c.column, expected=None, actual=None,
+                               message=f"not checked: {c.label}"))
+            continue
+        diff = c.actual - c.expected
+        graded = "rounding" if c.status == "rounding" else c.rule
+        out.append(Finding(
+            doc_id=doc_id, rule=graded, severity="warning" if c.status == "rounding" else "error",
+            table=c.table, page=c.page, code=c.code, column=c.column, expected=c.expected, actual=c.actual,
+            message=f"{c.rule}: {c.label}: printed {c.actual:,} but the parts sum to {c.expected:,} "
+                    f"(off by {diff:+,} 元{', within rounding' if c.status == 'rounding' else ''})"))
+    return out
+
+
+def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Result:
+    """Given a document's pages, return its records, checks and findings (pure)."""
+    started = time.perf_counter()
+    parsed = parse_pages(pages)
+    rows, layouts, prep_issues = prepare(parsed)
+    identities, not_checked, structure_issues = identity_builder.build(rows, layouts)
+    decision = decide(rows, identities)
+    budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by)
+    checks = evaluate(identities, rows, decision.assignments) + not_checked
+    issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
+    if not parsed.tables:
+        issues.append(ParseIssue(rule="no_tables_found", severity="warning",
+                                 message=f"{source}: no budget table title found; nothing to extract"))
+    document = DocumentRecord(
+        doc_id=doc_id, source=source, source_kind=source_kind,
+        doc_type="department_budget" if parsed.tables else "unknown",
+        department=parsed.department, fiscal_year=parsed.fiscal_year, pages=parsed.pages,
+        extracted_at=datetime.now(timezone.utc), tool_version=__version__)
+    cells: dict[str, int] = {}
+    for rec in (*budget, *summary):
+        cells[rec.table] = cells.get(rec.table, 0) + 1
+    tables = [TableSummary(key=t.key, title=t.title, pages=t.pages, rows=t.rows, cells=cells.get(t.key, 0))
+              for t in layouts.values()]
+    records: dict[str, list[Record]] = {
+        "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),
+        "findings": _findings(doc_id, issues, checks)}
+    return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
+
+
+def extract_document(path: str | Path, *, password: str | None = None) -> Result:
+    """Given a path to a budget document (.txt or .pdf), return its records as a `Result`.
+
+    Raises UnreadableDocument (one-line message naming the file) when it cannot be read.
+    """
+    started = time.perf_counter()
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise UnreadableDocument(source, "is a directory, not a file") from None
+    except FileNotFoundError:
+        raise UnreadableDocument(source, "no such file") from None
+    except OSError as exc:
+        raise UnreadableDocument(source, f"cannot be read ({exc.strerror or exc})") from None
+    pages, kind = read_pages(data, source, password)
+    result = run(pages, doc_id=doc_id_of(data), source=source, source_kind=kind)
+    result.elapsed = time.perf_counter() - started
+    return result

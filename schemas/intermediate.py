@@ -1,0 +1,177 @@
+"""The data that flows between stages, before it becomes output records.
+
+extract → `Page` (lines of text with their page number)
+parse   → `ParsedTable` of `SourceRow`s (cells still as printed tokens)
+normalize → `Row`s (values in 元, candidate column assignments) and, once the columns
+          are decided, output records
+validate → `Identity` (an equation over cells) → `Check` (its outcome)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Line(_Data):
+    page: int
+    text: str
+
+
+class Page(_Data):
+    number: int
+    lines: tuple[str, ...]
+
+
+class Token(_Data):
+    """One printed cell: its text and value in the table's unit (None for a printed blank `-`)."""
+
+    raw: str
+    value: Decimal | None
+
+
+RowKind = Literal["coded", "total", "item", "values"]
+
+
+class SourceRow(_Data):
+    """A table row as printed: label parts and the number tokens in printed order."""
+
+    kind: RowKind
+    page: int
+    name: str
+    tokens: tuple[Token, ...]
+    code: str | None = None
+    raw_code: str | None = None
+    level: int = 0
+    parent_code: str | None = None
+    side: Literal["收入", "支出"] | None = None
+    item_key: str | None = None
+    top_level: bool = False
+
+
+class ParsedTable(_Data):
+    key: str
+    title: str
+    pages: tuple[int, ...]
+    unit: str | None
+    header_text: str
+    rows: tuple[SourceRow, ...]
+    empty_note: bool = False
+
+
+class ParseIssue(_Data):
+    """Something the parser could not read as printed; becomes a finding."""
+
+    rule: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    table: str | None = None
+    page: int | None = None
+    code: str | None = None
+
+
+class ParsedDocument(_Data):
+    pages: int
+    department: str | None
+    fiscal_year: int | None
+    tables: tuple[ParsedTable, ...]
+    issues: tuple[ParseIssue, ...] = ()
+
+
+Assignment = tuple[str, ...]
+"""The column of each token of a row, in token order."""
+
+
+class TableLayout(_Data):
+    """What normalize learned about one table: its printed columns, unit and precision."""
+
+    key: str
+    title: str
+    pages: tuple[int, ...]
+    unit: str
+    factor: Decimal
+    columns: dict[str | None, tuple[str, ...]]
+    """Printed columns per side (key None for one-sided tables)."""
+    decimals: int
+    """Most decimal places printed in any cell (sets the rounding envelope)."""
+    rows: int
+    empty_note: bool
+
+    @property
+    def precision(self) -> Decimal:
+        """One unit of the last printed digit, in 元."""
+        return self.factor * Decimal(1).scaleb(-self.decimals)
+
+
+class Row(_Data):
+    """A row ready for column assignment: values in 元 and the assignments it may take.
+
+    `domain` lists the candidate assignments with the position-based one first.
+    """
+
+    id: int
+    table: str
+    title: str
+    source: SourceRow
+    unit: str
+    factor: Decimal
+    values: tuple[Decimal | None, ...]
+    columns: tuple[str, ...]
+    domain: tuple[Assignment, ...]
+
+    @property
+    def key(self) -> str:
+        """The row's name inside its table: code, `total`, or item key."""
+        s = self.source
+        if s.kind == "coded":
+            return s.code or ""
+        if s.kind == "item":
+            return s.item_key or s.name
+        return "total"
+
+    def value(self, assignment: Assignment, column: str) -> Decimal:
+        """Given an assignment, return this row's value in `column` (0 when blank)."""
+        for col, val in zip(assignment, self.values):
+            if col == column:
+                return val or Decimal(0)
+        return Decimal(0)
+
+
+class Term(_Data):
+    row: int
+    column: str
+
+
+class Identity(_Data):
+    """`Σ left = Σ right` over cells, within `tolerance` 元 (the rounding envelope)."""
+
+    rule: str
+    table: str
+    code: str | None
+    column: str | None
+    side: str | None = None
+    page: int | None = None
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+    tolerance: Decimal
+    label: str
+
+
+class Check(_Data):
+    """The outcome of one identity (or a reason it could not be checked)."""
+
+    rule: str
+    status: Literal["pass", "fail", "rounding", "not_checked"]
+    table: str | None
+    code: str | None
+    column: str | None
+    page: int | None = None
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    label: str

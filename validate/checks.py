@@ -1,0 +1,29 @@
+"""Evaluate identities on the decided columns → checks (pass / fail / rounding / not_checked).
+
+A difference within the rounding envelope of the printed precision ((n+1) × half a unit
+of the last printed digit, n summands) is graded `rounding`, beyond it `fail`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..schemas.intermediate import Assignment, Check, Identity, Row, Term
+
+
+def _sum(terms: tuple[Term, ...], rows: list[Row], assignments: dict[int, Assignment]) -> Decimal:
+    return sum((rows[t.row].value(assignments[t.row], t.column) for t in terms), Decimal(0))
+
+
+def evaluate(identities: list[Identity], rows: list[Row],
+             assignments: dict[int, Assignment]) -> list[Check]:
+    """Given identities, rows and their assignments, return one check per identity."""
+    checks = []
+    for idt in identities:
+        actual = _sum(idt.left, rows, assignments)
+        expected = _sum(idt.right, rows, assignments)
+        diff = abs(actual - expected)
+        status = "pass" if diff == 0 else "rounding" if diff <= idt.tolerance else "fail"
+        checks.append(Check(rule=idt.rule, status=status, table=idt.table, code=idt.code, column=idt.column,
+                            page=idt.page, expected=expected, actual=actual, label=idt.label))
+    return checks

@@ -1,0 +1,234 @@
+"""The accounting identities of a document, as equations over its cells.
+
+Each identity says Σ left = Σ right over (row, column) cells, within the rounding
+envelope of the printed precision. The same equations serve twice: normalize uses them
+as constraints to decide the column of every number the text prints without its column,
+and the checks evaluate them on the decided columns. They are built from data:
+- row sums from tables.toml (`total` column, or `sums`)
+- hierarchy: 类 = Σ款, 款 = Σ项, 合计 row = Σ类, in every column
+- two-sided totals: 总计 = Σ top-level items, an item = Σ its numbered sub-items,
+  收入总计 = 支出总计
+- cross-table links from identities.toml
+Identities whose cells are not in the document become `not_checked` checks, never passes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ..domain import IDENTITIES, TABLES, CellRef, IdentitySpec
+from ..normalize.text import compact
+from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout, Term
+
+TOTAL = "total"
+
+
+class _Index:
+    """Lookups from table, code or item to rows."""
+
+    def __init__(self, rows: list[Row], layouts: dict[str, TableLayout]):
+        self.layouts = layouts
+        self.rows = rows
+        self.by_code: dict[str, dict[str, Row]] = defaultdict(dict)
+        self.total: dict[str, Row] = {}
+        self.items: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
+        self.classes: dict[str, dict[str, str]] = defaultdict(dict)
+        self.issues: list[ParseIssue] = []
+        for row in rows:
+            src = row.source
+            if src.kind == "coded":
+                if src.code in self.by_code[row.table]:
+                    self.issues.append(ParseIssue(
+                        rule="duplicate_code", severity="warning", table=row.table, page=src.page, code=src.code,
+                        message=f"{row.table}: code {src.code} printed twice; the second row is not in the sums"))
+                    continue
+                self.by_code[row.table][src.code] = row
+                if src.level == 1:
+                    self.classes[row.table][compact(src.name)] = src.code
+            elif src.kind in ("total", "values"):
+                self.total.setdefault(row.table, row)
+            elif src.kind == "item":
+                self.items[(row.table, src.side)].setdefault(src.item_key, row)
+
+    def precision(self, *tables: str) -> Decimal:
+        return max((self.layouts[t].precision for t in tables if t in self.layouts), default=Decimal(1))
+
+
+def _identity(rule: str, table: str, code: str | None, column: str | None, left: list[Term],
+              right: list[Term], index: _Index, tables: tuple[str, ...], label: str,
+              side: str | None = None, page: int | None = None) -> Identity:
+    n = max(len(right), 1)
+    tolerance = (n + 1) * index.precision(*tables) / 2
+    return Identity(rule=rule, table=table, code=code, column=column, side=side, page=page,
+                    left=tuple(left), right=tuple(right), tolerance=tolerance, label=label)
+
+
+def row_identities(index: _Index) -> list[Identity]:
+    """Row sums: in every row, the total column equals the sum of the others."""
+    out = []
+    for row in index.rows:
+        if not row.values:
+            continue
+        spec = TABLES[row.table]
+        for rs in spec.row_sums(row.columns, row.source.side):
+            parts = [p for p in rs.parts if p in row.columns]
+            if rs.total not in row.columns or not parts:
+                continue
+            out.append(_identity(
+                "row_sum", row.table, row.key if row.key != TOTAL else None, rs.total,
+                [Term(row=row.id, column=rs.total)], [Term(row=row.id, column=p) for p in parts],
+                index, (row.table,), f"{row.table}[{row.key}]: {rs.total} = {' + '.join(parts)}",
+                side=row.source.side, page=row.source.page))
+    return out
+
+
+def hierarchy_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
+    """类 = Σ款, 款 = Σ项 and 合计 = Σ类 in every column of every coded table."""
+    out, checks = [], []
+    for table, codes in index.by_code.items():
+        layout = index.layouts[table]
+        columns = layout.columns[None]
+        children: dict[str | None, list[Row]] = defaultdict(list)
+        for code, row in codes.items():
+            parent = row.source.parent_code
+            if parent is not None and parent not in codes:
+                index.issues.append(ParseIssue(
+                    rule="orphan_row", severity="warning", table=table, page=row.source.page, code=code,
+                    message=f"{table}: {code} has no {parent} row above it"))
+                continue
+            children[parent].append(row)
+        for parent, kids in children.items():
+            if parent is None:
+                total = index.total.get(table)
+                if total is None:
+                    checks.append(Check(rule="column_total", status="not_checked", table=table, code=None,
+                                        column=None, label=f"{table}: no 合计 row printed (truncated?)"))
+                    continue
+                parent_row, rule, code = total, "column_total", None
+            else:
+                parent_row, rule, code = codes[parent], "hierarchy", parent
+            for col in columns:
+                out.append(_identity(
+                    rule, table, code, col, [Term(row=parent_row.id, column=col)],
+                    [Term(row=k.id, column=col) for k in kids], index, (table,),
+                    f"{table}[{code or '合计'}].{col} = Σ {', '.join(k.key for k in kids)}",
+                    page=parent_row.source.page))
+    return out, checks
+
+
+def two_sided_identities(index: _Index) -> list[Identity]:
+    """Side totals, sub-items, and 收入总计 = 支出总计 in each two-sided table."""
+    out = []
+    for table, layout in index.layouts.items():
+        spec = TABLES[table]
+        if spec.shape != "two_sided":
+            continue
+        totals = {}
+        for side in spec.sides:
+            rows = [r for r in index.rows if r.table == table and r.source.side == side]
+            total_row = next((r for r in rows if r.source.item_key in (f"{side}总计",)), None)
+            top, subs, current = [], defaultdict(list), None
+            for r in rows:
+                if r is total_row:
+                    continue
+                if r.source.top_level:
+                    top.append(r)
+                    current = r
+                elif current is not None:
+                    subs[current.id].append(r)
+            for col in layout.columns[side]:
+                if total_row is not None and top:
+                    out.append(_identity(
+                        "summary_total", table, f"{side}总计", col, [Term(row=total_row.id, column=col)],
+                        [Term(row=r.id, column=col) for r in top], index, (table,),
+                        f"{table} {side}总计.{col} = Σ {side} items", side=side, page=total_row.source.page))
+                for parent_id, kids in subs.items():
+                    parent = index.rows[parent_id]
+                    out.append(_identity(
+                        "summary_subtotal", table, parent.key, col, [Term(row=parent_id, column=col)],
+                        [Term(row=k.id, column=col) for k in kids], index, (table,),
+                        f"{table} {parent.source.name}.{col} = Σ {', '.join(k.source.name for k in kids)}",
+                        side=side, page=parent.source.page))
+            if total_row is not None:
+                totals[side] = (total_row, spec.sides[side].total or layout.columns[side][0])
+        if len(totals) == 2:
+            (inc, inc_col), (exp, exp_col) = totals["收入"], totals["支出"]
+            out.append(_identity(
+                "summary_balance", table, "收入总计", inc_col, [Term(row=inc.id, column=inc_col)],
+                [Term(row=exp.id, column=exp_col)], index, (table,),
+                f"{table}: 收入总计 = 支出总计", page=inc.source.page))
+    return out
+
+
+def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term] | None:
+    """Given a reference and the row key it stands for now, return its cells (None: absent table)."""
+    table = ref.table_key
+    if table not in index.layouts:
+        return [] if ref.optional else None
+    if ref.column not in index.layouts[table].columns.get(ref.side, ()):
+        return []
+    if ref.side:
+        row = index.items[(table, ref.side)].get(key)
+    elif key == TOTAL:
+        row = index.total.get(table)
+    else:
+        row = index.by_code[table].get(key)
+    return [Term(row=row.id, column=ref.column)] if row else []
+
+
+def _keys(spec: IdentitySpec, index: _Index) -> list[tuple[str, list[str]]]:
+    """Expand `each` / `each_class` into (left key, right keys) pairs."""
+    refs = (spec.left, *spec.right)
+    if spec.left.row == "each":
+        codes: dict[str, None] = {}
+        for ref in refs:
+            codes.update(dict.fromkeys(index.by_code.get(ref.table_key, {})))
+        return [(c, [c] * len(spec.right)) for c in codes]
+    if spec.left.row == "each_class":
+        # An item names a 类 when some coded table of the document has a 类 row of that name.
+        names = {name: code for table in index.classes.values() for name, code in table.items()}
+        items = index.items.get((spec.left.table_key, spec.left.side), {})
+        return [(k, [names[k]] * len(spec.right)) for k in items if k in names]
+    return [(spec.left.row, [r.row for r in spec.right])]
+
+
+def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
+    """The cross-table identities of identities.toml, expanded over codes and items."""
+    out, checks = [], []
+    for spec in IDENTITIES:
+        for left_key, right_keys in _keys(spec, index):
+            left = _resolve(spec.left, index, left_key)
+            rights = [_resolve(r, index, k) for r, k in zip(spec.right, right_keys)]
+            where = f"{spec.left.table_key}[{left_key}].{spec.left.column}"
+            label = f"{where} = " + " + ".join(f"{r.table_key}[{k}].{r.column}"
+                                              for r, k in zip(spec.right, right_keys))
+            if left is None or any(r is None for r in rights):
+                missing = [r.table_key for r, t in zip((spec.left, *spec.right), (left, *rights)) if t is None]
+                checks.append(Check(rule=spec.rule, status="not_checked", table=spec.left.table_key,
+                                    code=left_key, column=spec.left.column,
+                                    label=f"{label}: table {', '.join(missing)} not in the document"))
+                continue
+            right = [t for r in rights for t in r]
+            if not left and not right:
+                continue
+            if not left and spec.left.side and spec.left.row not in ("each", "each_class"):
+                checks.append(Check(rule=spec.rule, status="not_checked", table=spec.left.table_key,
+                                    code=left_key, column=spec.left.column,
+                                    label=f"{label}: item {left_key} not printed"))
+                continue
+            tables = tuple(r.table_key for r in (spec.left, *spec.right))
+            code = None if left_key == TOTAL else left_key
+            out.append(_identity(spec.rule, spec.left.table_key, code, spec.left.column, left, right,
+                                 index, tables, label, side=spec.left.side))
+    return out, checks
+
+
+def build(rows: list[Row], layouts: dict[str, TableLayout]) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
+    """Given a document's rows and table layouts, return its identities, the identities that
+    cannot be checked (as `not_checked` checks), and structural issues (orphans, duplicates)."""
+    index = _Index(rows, layouts)
+    hier, hier_checks = hierarchy_identities(index)
+    cross, cross_checks = cross_identities(index)
+    identities = row_identities(index) + hier + two_sided_identities(index) + cross
+    return identities, hier_checks + cross_checks, index.issues
