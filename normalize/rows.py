@@ -83,7 +83,8 @@ def prepare(doc: ParsedDocument) -> tuple[list[Row], dict[str, TableLayout], lis
         places = [decimals(t.raw) for r in table.rows for t in r.tokens if t.value is not None]
         layouts[table.key] = TableLayout(
             key=table.key, title=table.title, pages=table.pages, unit=table.unit or spec.default_unit,
-            factor=f, columns=columns, decimals=max(places, default=0), rows=len(table.rows),
+            factor=f, columns=columns, decimals=max(places, default=0),
+            rows=sum(r.kind != "total" for r in table.rows),
             empty_note=table.empty_note)
         if table.empty_note and any(t.value for r in table.rows for t in r.tokens):
             issues.append(ParseIssue(

@@ -1,0 +1,27 @@
+# Two commands a new user needs: `make demo` and `make test`. Both create .venv/ and
+# install yusuan into it from this folder (only Python 3.11+, pip and make needed).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench install clean
+
+$(BIN)/yusuan: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/yusuan
+
+demo: install
+	$(BIN)/yusuan extract samples/000_b1fb1c67835c9330.txt -o out/demo
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache

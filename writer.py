@@ -1,0 +1,36 @@
+"""Records → Parquet files, atomically: each file is written under a temporary name in
+the output folder and renamed into place, so a crash never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from .schemas.arrow import to_table
+from .schemas.records import RECORD_KINDS, Record
+
+
+def write_parquet(records: dict[str, list[Record]], out_dir: str | Path) -> dict[str, Path]:
+    """Given records per kind and a folder, write `<kind>.parquet` for each kind; return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for kind, model in RECORD_KINDS.items():
+        if kind not in records:
+            continue
+        table = to_table(model, records[kind])
+        target = out / f"{kind}.parquet"
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}.", suffix=".parquet.tmp", dir=out)
+        os.close(fd)
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written[kind] = target
+    return written
