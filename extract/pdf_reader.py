@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 
 from ..errors import UnreadableDocument
-from ..normalize.text import fold
+from ..normalize.text import clean
 from ..schemas.intermediate import Page
 
 
 def read_pdf_pages(data: bytes, source: str, password: str | None = None) -> list[Page]:
-    """Given PDF bytes, return its pages of folded text lines; UnreadableDocument if it can't."""
+    """Given PDF bytes, return its pages of text lines; UnreadableDocument if it can't."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -31,7 +31,7 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None) -> lis
         try:
             for number, page in enumerate(pdf.pages, start=1):
                 text = page.extract_text() or ""
-                lines = tuple(f for f in (fold(x) for x in text.split("\n")) if f)
+                lines = tuple(f for f in (clean(x) for x in text.split("\n")) if f)
                 pages.append(Page(number=number, lines=lines))
         except Exception as exc:  # a truncated PDF fails while pages are read
             raise UnreadableDocument(source, f"PDF could not be read to the end ({type(exc).__name__})") from None

@@ -15,7 +15,7 @@ import re
 from ..domain import DOCUMENT
 from ..normalize.codes import CODE_PREFIX, parse_code
 from ..normalize.numbers import looks_numeric, parse_amount
-from ..normalize.text import compact, has_cjk
+from ..normalize.text import compact, fold, has_cjk
 from ..schemas.intermediate import ParseIssue, SourceRow, Token
 
 TOTAL_WORDS = ("合计", "总计")
@@ -23,7 +23,7 @@ _GLUED_TOTAL = re.compile(r"(?<=[\d)])(?=(?:合计|总计))|(?<=合计|总计)(?
 
 
 def split_tokens(line: str) -> list[str]:
-    """Given a folded line, return its space-separated tokens, with a glued 合计 split off."""
+    """Given a line, return its space-separated tokens as printed, with a glued 合计 split off."""
     return _GLUED_TOTAL.sub(" ", line).split()
 
 
@@ -51,10 +51,13 @@ def _split_label_numbers(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue]) -> SourceRow | None:
     """Given a line of a coded table, return its coded or total row, or None for header text."""
-    m = CODE_PREFIX.match(line)
-    if m and has_cjk(line[m.end():m.end() + 1]):
+    folded = fold(line)
+    m = CODE_PREFIX.match(folded)
+    if m and has_cjk(folded[m.end():m.end() + 1]):
         code = parse_code(m.group("code"))
-        label, cells = _split_label_numbers(line[m.end():].split())
+        printed = line.split()  # folding keeps the token count, so positions line up
+        n_code = len(m.group("code").split())
+        label, cells = _split_label_numbers(printed[n_code:])
         stray = [t for t in label if not has_cjk(t) and looks_numeric(t)]
         if stray:
             issues.append(ParseIssue(
@@ -63,7 +66,7 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue]) -> S
             ))
         return SourceRow(
             kind="coded", page=page, name=" ".join(label), code=code.code,
-            raw_code=m.group("code"), level=code.level, parent_code=code.parent,
+            raw_code=" ".join(printed[:n_code]), level=code.level, parent_code=code.parent,
             tokens=_numbers(cells, page, table, code.code, issues),
         )
     tokens = split_tokens(line)
@@ -77,6 +80,7 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue]) -> S
 
 def _item_key(label: str) -> tuple[str, bool]:
     """Given an item label, return (its name without ordinal, whether it is a top-level item)."""
+    label = fold(label)
     m = DOCUMENT.two_sided.item_start_re.match(label)
     name = compact(label[m.end():] if m else label)
     top = bool(m and re.match(r"[一二三四五六七八九十]+、", m.group(0)))
@@ -88,8 +92,8 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
     words = DOCUMENT.two_sided
     segments: list[tuple[list[str], list[str]]] = []
     for tok in line.split():
-        numeric = looks_numeric(tok) and not words.item_start_re.match(tok)
-        starts = bool(words.item_start_re.match(tok)) or compact(tok) in words.totals
+        numeric = looks_numeric(tok) and not words.item_start_re.match(fold(tok))
+        starts = bool(words.item_start_re.match(fold(tok))) or compact(tok) in words.totals
         if numeric:
             if not segments:
                 return []  # numbers before any label: not an item line
@@ -100,7 +104,7 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
             segments[-1][0].append(tok)
     rows = []
     labelled = [(" ".join(lab), nums) for lab, nums in segments]
-    if not any(words.item_start_re.match(lab) or compact(lab) in words.totals or nums
+    if not any(words.item_start_re.match(fold(lab)) or compact(lab) in words.totals or nums
                for lab, nums in labelled):
         return []
     for i, (label, nums) in enumerate(labelled):
@@ -113,7 +117,7 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
             side = words.totals[key]
         else:
             side = "支出" if key.endswith(tuple(words.expenditure_suffixes)) else "收入"
-        is_item = bool(words.item_start_re.match(label)) or key in words.totals or bool(nums)
+        is_item = bool(words.item_start_re.match(fold(label))) or key in words.totals or bool(nums)
         if not is_item:
             return []
         rows.append(SourceRow(kind="item", page=page, name=label, side=side, item_key=key,

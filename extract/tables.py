@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..domain import DOCUMENT, TABLES
 from ..normalize.codes import CODE_PREFIX
 from ..normalize.numbers import looks_numeric
-from ..normalize.text import compact, has_cjk
+from ..normalize.text import compact, fold, has_cjk
 from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, SourceRow
 from . import rows as row_grammar
 
@@ -31,7 +31,7 @@ _TITLE_INDEX = {compact(t): key for key, spec in TABLES.items() for t in spec.ti
 
 
 def match_title(line: str) -> tuple[str, int | None] | None:
-    """Given a folded line, return (table key, fiscal year) when the line is a table title."""
+    """Given a line, return (table key, fiscal year) when the line is a table title."""
     text = compact(line)
     if len(text) > MAX_TITLE_PREFIX + 30:
         return None
@@ -48,6 +48,7 @@ def match_title(line: str) -> tuple[str, int | None] | None:
 
 def is_data_line(line: str) -> bool:
     """True when a line looks like a table row of any shape (code, total, item or numbers)."""
+    line = fold(line)
     m = CODE_PREFIX.match(line)
     if m and has_cjk(line[m.end():m.end() + 1]):
         return True
@@ -78,7 +79,7 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
     if page not in acc.pages:
         acc.pages.append(page)
     for line in lines:
-        unit = _UNIT.search(line)
+        unit = _UNIT.search(fold(line))
         if unit:
             if acc.unit and acc.unit != unit.group("unit"):
                 issues.append(ParseIssue(rule="unit_conflict", severity="error", table=acc.key, page=page,
@@ -86,7 +87,7 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
                                                  f"an earlier page {acc.unit}"))
             acc.unit = acc.unit or unit.group("unit")
             continue
-        if any(note in line for note in DOCUMENT.empty_table_notes):
+        if any(note in fold(line) for note in DOCUMENT.empty_table_notes):
             acc.empty_note = True
             continue
         if shape == "coded":
@@ -170,7 +171,7 @@ def parse_pages(pages: list[Page]) -> ParsedDocument:
 def _department(lines: list[str]) -> str | None:
     for line in lines:
         for pattern in DOCUMENT.department_res:
-            m = pattern.search(line)
+            m = pattern.search(fold(line))
             if m:
                 return m.group("name").strip()
     return None
@@ -179,7 +180,7 @@ def _department(lines: list[str]) -> str | None:
 def _fiscal_year(lines: list[str]) -> int | None:
     for line in lines:
         for pattern in DOCUMENT.fiscal_year_res:
-            m = pattern.search(line)
+            m = pattern.search(fold(line))
             if m:
                 return int(m.group("year"))
     return None

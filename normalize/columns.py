@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..schemas.intermediate import Assignment, Identity, ParseIssue, Row
-from .solver import Constraint, Problem, SearchLimit
+from .solver import Constraint, Problem, SearchLimit, revise
 
 RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
               "summary_subtotal": 3, "summary_balance": 3, "summary_vs_table": 4,
@@ -75,9 +75,10 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 20000)
     order = sorted(range(len(identities)), key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
     cons = [_constraint(identities[i], rows, scale) for i in order]
     try:
-        accepted = _consistent_subset(sizes, cons, node_limit)
+        accepted, fixed = _consistent_subset(sizes, cons, node_limit)
         problem = Problem(sizes, [cons[i] for i in accepted], node_limit)
-        root = problem.root()
+        start = [[fixed[v]] if v in fixed else list(range(n)) for v, n in enumerate(sizes)]
+        root = problem.root(start)
         solution = problem.search(root) if root is not None else None
     except SearchLimit:
         out.issues.append(ParseIssue(rule="solver_limit", severity="warning",
@@ -123,23 +124,58 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 20000)
     return out
 
 
-def _consistent_subset(sizes: list[int], cons: list[Constraint], node_limit: int) -> list[int]:
-    """Return indices of constraints that hold together, all of them when possible."""
+def _consistent_subset(sizes: list[int], cons: list[Constraint],
+                       node_limit: int) -> tuple[list[int], dict[int, int]]:
+    """Return the constraints that hold together (all of them when possible) and the
+    values fixed for rows found misprinted.
 
-    def feasible(idx: list[int]) -> bool:
-        p = Problem(sizes, [cons[i] for i in idx], node_limit)
-        root = p.root()
-        return root is not None and p.search(root) is not None
-
+    A row whose own row sum cannot hold under any placement is misprinted. Its numbers
+    are placed where they break the fewest of its identities: the rest of the document
+    is solved without the row's identities, then each placement of the row is tried,
+    adding back its identities one by one while they stay consistent.
+    Other conflicts fall back to adding identities in order of locality, bisecting groups.
+    """
     everything = list(range(len(cons)))
-    if feasible(everything):
-        return everything
-    accepted: list[int] = []
+
+    def problem(idx: list[int]) -> Problem:
+        return Problem(sizes, [cons[i] for i in idx], node_limit)
+
+    if problem(everything).first_solution() is not None:
+        return everything, {}
+    full = [list(range(n)) for n in sizes]
+    alone_bad = [i for i, c in enumerate(cons) if revise(c, [list(d) for d in full]) is None]
+    culprits = sorted({cons[i].vars[0] for i in alone_bad if len(cons[i].vars) == 1})
+    dropped = {i for i in alone_bad if len(cons[i].vars) > 1}
+    touching = {i for i, c in enumerate(cons) if set(c.vars) & set(culprits)}
+    base = [i for i in everything if i not in touching and i not in dropped]
+    base_root = problem(base).root()
+    if base_root is not None and problem(base).search(base_root) is not None:
+        accepted, fixed = list(base), {}
+        for r in culprits:
+            own = [i for i in sorted(touching) if r in cons[i].vars and i not in accepted]
+            best: tuple[int, list[int]] | None = None
+            for a in range(sizes[r]):
+                start = [list(d) for d in base_root]
+                for v, val in fixed.items():
+                    start[v] = [val]
+                start[r] = [a]
+                kept: list[int] = []
+                for i in own:
+                    trial = accepted + kept + [i]
+                    if problem(trial).first_solution(start, queue=list(range(len(trial)))) is not None:
+                        kept.append(i)
+                if best is None or len(kept) > len(best[1]):
+                    best = (a, kept)
+            fixed[r] = best[0]
+            accepted += best[1]
+        return sorted(set(accepted)), fixed
+
+    accepted = []
 
     def add(chunk: list[int]) -> None:
         if not chunk:
             return
-        if feasible(accepted + chunk):
+        if problem(accepted + chunk).first_solution() is not None:
             accepted.extend(chunk)
         elif len(chunk) > 1:
             mid = len(chunk) // 2
@@ -147,4 +183,4 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], node_limit: int
             add(chunk[mid:])
 
     add(everything)
-    return sorted(accepted)
+    return sorted(accepted), {}

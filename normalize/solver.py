@@ -160,10 +160,19 @@ class Problem:
         self.node_limit = node_limit
         self.nodes = 0
 
-    def root(self) -> Domains | None:
-        """Domains after propagation from the full domains, or None if inconsistent."""
-        domains = [list(range(n)) for n in self.sizes]
-        return domains if propagate(domains, self.constraints, self.by_var) else None
+    def root(self, start: Domains | None = None, queue: list[int] | None = None) -> Domains | None:
+        """Domains after propagation, or None if inconsistent.
+
+        From the full domains by default; from `start` (a copy is made) when given, revising
+        only the constraints in `queue` first (the others are known consistent with `start`).
+        """
+        domains = [list(range(n)) for n in self.sizes] if start is None else [list(d) for d in start]
+        return domains if propagate(domains, self.constraints, self.by_var, queue) else None
+
+    def first_solution(self, start: Domains | None = None, queue: list[int] | None = None) -> list[int] | None:
+        """Propagate then search; the first solution or None."""
+        domains = self.root(start, queue)
+        return None if domains is None else self.search(domains)
 
     def search(self, domains: Domains) -> list[int] | None:
         """Given propagated domains, return the first solution in domain order, or None."""

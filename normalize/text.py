@@ -22,6 +22,14 @@ _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 
 
+def clean(text: str) -> str:
+    """Given printed text, return it as printed but with radicals mapped and spaces normalised.
+
+    This is the form records keep (`raw`, `name`): full-width digits and brackets stay.
+    """
+    return _SPACES.sub(" ", text.translate(RADICALS)).strip()
+
+
 def fold(text: str) -> str:
     """Given printed text, return it NFKC-folded, radicals mapped, runs of spaces as one."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(RADICALS)).strip()
