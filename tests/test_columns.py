@@ -1,0 +1,73 @@
+"""Column decisions on small documents built for the case: ambiguity, too many numbers,
+two-sided tables, and a title printed first (the PDF layout)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conftest import extract_text
+
+AMBIGUOUS = """
+2020年部门支出预算总表
+单位：元
+功能分类科目名称 合计 基本支出 项目支出
+201 一般公共服务支出 100 100
+201 01 人大事务 100 100
+201 01 01 行政运行 100 100
+合计 100 100
+"""
+
+
+def test_ambiguous_rows_keep_position_and_warn(tmp_path):
+    result = extract_text(tmp_path, AMBIGUOUS)
+    lines = {(b.code, b.column): b for b in result.records["budget_lines"]}
+    assert set(lines) == {(c, col) for c in ("201", "20101", "2010101", None) for col in ("合计", "基本支出")}
+    assert {b.assigned_by for b in lines.values()} == {"position"}
+    warned = {f.code for f in result.records["findings"] if f.rule == "ambiguous_columns"}
+    assert warned == {"201", "20101", "2010101", "合计"}
+    assert all(c.status == "pass" for c in result.checks if c.status != "not_checked")
+    assert result.exit_code == 0
+
+
+def test_identities_decide_against_position(tmp_path):
+    """A fully printed 合计 row (基本支出 printed as 0) puts every row's second number in 项目支出."""
+    result = extract_text(tmp_path, AMBIGUOUS.replace("合计 100 100", "合计 100 0 100"))
+    got = {(b.code, b.column): b for b in result.records["budget_lines"]}
+    assert got[("2010101", "项目支出")].amount == 100 and ("2010101", "基本支出") not in got
+    assert got[("2010101", "项目支出")].assigned_by == "identity"
+    assert got[(None, "基本支出")].amount == 0
+    assert not [f for f in result.records["findings"] if f.rule == "ambiguous_columns"]
+
+
+def test_too_many_numbers_is_an_error_not_a_crash(tmp_path):
+    result = extract_text(tmp_path, AMBIGUOUS.replace("201 01 01 行政运行 100 100", "201 01 01 行政运行 100 100 5 7"))
+    errs = [f for f in result.records["findings"] if f.rule == "too_many_values"]
+    assert len(errs) == 1 and errs[0].code == "2010101" and "left out: 7" in errs[0].message
+    assert result.exit_code == 1
+
+
+TITLE_FIRST = """
+2024年部门财政拨款收支预算总表
+编制部门：上海市某某街道办事处 单位：元
+财政拨款收入 财政拨款支出
+项目 预算数 项目 合计 一般公共预算 政府性基金预算 国有资本经营预算
+一、一般公共预算资金 300 一、一般公共服务支出 200 200
+二、政府性基金 二、公共安全支出 100 100
+三、国有资本经营预算
+收入总计 300 支出总计 300 300
+"""
+
+
+def test_title_first_two_sided(tmp_path):
+    result = extract_text(tmp_path, TITLE_FIRST)
+    doc = result.document
+    assert (doc.department, doc.fiscal_year) == ("上海市某某街道办事处", 2024)
+    got = {(s.side, s.item, s.column): s.amount for s in result.records["summary_lines"]}
+    assert got == {
+        ("收入", "一、一般公共预算资金", None): 300, ("收入", "收入总计", None): 300,
+        ("支出", "一、一般公共服务支出", "合计"): 200, ("支出", "一、一般公共服务支出", "一般公共预算"): 200,
+        ("支出", "二、公共安全支出", "合计"): 100, ("支出", "二、公共安全支出", "一般公共预算"): 100,
+        ("支出", "支出总计", "合计"): 300, ("支出", "支出总计", "一般公共预算"): 300,
+    }
+    balance = [c for c in result.checks if c.rule == "summary_balance"]
+    assert [(c.status, c.actual) for c in balance] == [("pass", Decimal(300))]
