@@ -19,7 +19,10 @@ from ..normalize.text import compact, fold, has_cjk
 from ..schemas.intermediate import ParseIssue, SourceRow, Token
 
 TOTAL_WORDS = ("合计", "总计")
-_GLUED_TOTAL = re.compile(r"(?<=[\d)])(?=(?:合计|总计))|(?<=合计|总计)(?=[\d(])")
+# Cells glued to their neighbours in some text layers: `10,800,000合计`, `合计1,234`,
+# `91,016,775.35一、一般公共服务支出` (a number run into the next item's ordinal).
+_GLUED_TOTAL = re.compile(r"(?<=[\d)])(?=(?:合计|总计))|(?<=合计|总计)(?=[\d(])"
+                          r"|(?<=\d)(?=[一二三四五六七八九十]+、)")
 
 
 def split_tokens(line: str) -> list[str]:
@@ -53,7 +56,10 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue]) -> S
     """Given a line of a coded table, return its coded or total row, or None for header text."""
     folded = fold(line)
     m = CODE_PREFIX.match(folded)
-    if m and has_cjk(folded[m.end():m.end() + 1]):
+    rest = folded[m.end():].split() if m else []
+    # A code followed by numbers only: the name wrapped onto the lines around it.
+    nameless = bool(m) and bool(rest) and all(looks_numeric(t) for t in rest)
+    if m and (has_cjk(folded[m.end():m.end() + 1]) or nameless):
         code = parse_code(m.group("code"))
         printed = line.split()  # folding keeps the token count, so positions line up
         n_code = len(m.group("code").split())
@@ -91,8 +97,8 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
     """Given a line of a two-sided table, return its items (0, 1 or 2) with their sides."""
     words = DOCUMENT.two_sided
     segments: list[tuple[list[str], list[str]]] = []
-    for tok in line.split():
-        numeric = looks_numeric(tok) and not words.item_start_re.match(fold(tok))
+    for tok in split_tokens(line):
+        numeric = looks_numeric(tok)  # "1." (an item marker) is not numeric: it ends in a dot
         starts = bool(words.item_start_re.match(fold(tok))) or compact(tok) in words.totals
         if numeric:
             if not segments:

@@ -27,6 +27,7 @@ from . import rows as row_grammar
 _TITLE = re.compile(r"^(?:(?P<year>(?:19|20)\d\d)年度?)?(?:部门|预算单位|单位)?(?P<core>.+)$")
 _UNIT = re.compile(r"单位\s*[:：]\s*(?P<unit>" + "|".join(sorted(DOCUMENT.units, key=len, reverse=True)) + ")")
 MAX_TITLE_PREFIX = 40
+MIN_CONTENTS_TITLES = 3
 _TITLE_INDEX = {compact(t): key for key, spec in TABLES.items() for t in spec.titles}
 
 
@@ -35,15 +36,21 @@ def match_title(line: str) -> tuple[str, int | None] | None:
     text = compact(line)
     if len(text) > MAX_TITLE_PREFIX + 30:
         return None
-    # A body name may precede the year (上海市XX局2018年部门收入预算总表).
+    # A body name may precede the year (上海市XX局2018年部门收入预算总表); an enumerator
+    # (`1.`, `5．`) never does: that is a line of the table of contents.
     for start in [0] + [m.start() for m in re.finditer(r"(?:19|20)\d\d年", text)]:
-        if start > MAX_TITLE_PREFIX:
+        if start > MAX_TITLE_PREFIX or (start and not has_cjk(text[:start])):
             break
         m = _TITLE.match(text[start:])
         if m and m.group("core") in _TITLE_INDEX:
             year = int(m.group("year")) if m.group("year") else None
             return _TITLE_INDEX[m.group("core")], year
     return None
+
+
+def _is_coded_line(line: str) -> bool:
+    m = CODE_PREFIX.match(fold(line))
+    return bool(m) and has_cjk(fold(line)[m.end():m.end() + 1])
 
 
 def is_data_line(line: str) -> bool:
@@ -78,6 +85,7 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
     shape = TABLES[acc.key].shape
     if page not in acc.pages:
         acc.pages.append(page)
+    parsed_lines: list[list[SourceRow] | None] = []
     for line in lines:
         unit = _UNIT.search(fold(line))
         if unit:
@@ -86,28 +94,65 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
                                          message=f"{acc.key}: page {page} says 单位 {unit.group('unit')}, "
                                                  f"an earlier page {acc.unit}"))
             acc.unit = acc.unit or unit.group("unit")
+            parsed_lines.append([])
             continue
         if any(note in fold(line) for note in DOCUMENT.empty_table_notes):
             acc.empty_note = True
+            parsed_lines.append([])
             continue
         if shape == "coded":
             row = row_grammar.parse_coded(line, page, acc.key, issues)
-            parsed = [row] if row else []
+            parsed_lines.append([row] if row else None)
         elif shape == "two_sided":
-            parsed = row_grammar.parse_two_sided(line, page, acc.key, issues)
+            parsed_lines.append(row_grammar.parse_two_sided(line, page, acc.key, issues) or None)
         else:
             row = row_grammar.parse_values(line, page, acc.key, issues)
-            parsed = [row] if row else []
+            parsed_lines.append([row] if row else None)
+    used = _attach_wrapped_names(acc.key, lines, parsed_lines)
+    for i, (line, parsed) in enumerate(zip(lines, parsed_lines)):
         if parsed:
             acc.rows.extend(parsed)
-        else:
+        elif parsed is None and i not in used:
             acc.header.append(line)
+
+
+_NOT_NAME = ("科目", "编码", "项目", "合计", "类款", "单位", "预算")
+
+
+def _is_name_fragment(key: str, line: str) -> bool:
+    """True when a line is a piece of a wrapped row name (one CJK token, no header word)."""
+    text = compact(line)
+    if " " in line.strip() or not has_cjk(text) or any(w in text for w in _NOT_NAME):
+        return False
+    spec = TABLES[key]
+    words = [compact(w) for c in spec.columns for w in spec.header_words(c)]
+    return not any(text in w or w in text for w in words)
+
+
+def _attach_wrapped_names(key: str, lines: list[str], parsed: list[list[SourceRow] | None]) -> set[int]:
+    """Give a code row printed without its name (`201 03 99 20,120,000.00 …`, the name
+    wrapped above and below it in the text layer) the name fragments around it.
+
+    Returns the indices of the lines used as fragments.
+    """
+    used: set[int] = set()
+    for i, rows in enumerate(parsed):
+        if not rows or rows[0].kind != "coded" or rows[0].name:
+            continue
+        around = [j for j in (i - 1, i + 1) if 0 <= j < len(lines) and parsed[j] is None
+                  and j not in used and _is_name_fragment(key, lines[j])]
+        if around:
+            used.update(around)
+            rows[0] = rows[0].model_copy(update={"name": "".join(lines[j].strip() for j in around)})
+    return used
 
 
 def _segments(page: Page) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
     """Split a page into (lines continuing the previous table, [(key, title, lines)])."""
     lines = list(page.lines)
     titles = [(i, hit[0], line) for i, line in enumerate(lines) if (hit := match_title(line))]
+    if len({key for _, key, _ in titles}) >= MIN_CONTENTS_TITLES and not any(map(_is_coded_line, lines)):
+        titles = []  # a table of contents lists the titles without their tables
     if not titles:
         return lines, []
     data = [i for i, line in enumerate(lines) if is_data_line(line)]

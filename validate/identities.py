@@ -169,7 +169,8 @@ def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term] | None:
     if ref.column not in index.layouts[table].columns.get(ref.side, ()):
         return []
     if ref.side:
-        row = index.items[(table, ref.side)].get(key)
+        items = index.items[(table, ref.side)]
+        row = next((items[k] for k in key.split("|") if k in items), None)
     elif key == TOTAL:
         row = index.total.get(table)
     else:
