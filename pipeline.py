@@ -118,7 +118,7 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
         diff = c.actual - c.expected
         graded = "rounding" if c.status == "rounding" else c.rule
         out.append(Finding(
-            doc_id=doc_id, rule=graded, severity="warning" if c.status == "rounding" else "error",
+            doc_id=doc_id, rule=graded, severity="warning" if c.status == "rounding" else c.severity,
             table=c.table, page=c.page, code=c.code, column=c.column, expected=c.expected, actual=c.actual,
             message=f"{c.rule}: {c.label}: printed {c.actual:,} but the parts sum to {c.expected:,} "
                     f"(off by {diff:+,} 元{', within rounding' if c.status == 'rounding' else ''})"))

@@ -84,6 +84,8 @@ class CellRef(_Frozen):
 
 class IdentitySpec(_Frozen):
     rule: str
+    relation: Literal["eq", "ge"] = "eq"
+    severity: Literal["error", "warning"] = "error"
     left: CellRef
     right: tuple[CellRef, ...]
 

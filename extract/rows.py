@@ -114,21 +114,36 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
                for lab, nums in labelled):
         return []
     for i, (label, nums) in enumerate(labelled):
-        key, top = _item_key(label)
+        key, _ = _item_key(label)
         if not has_cjk(key):
             return []
-        if len(labelled) >= 2:
-            side = "收入" if i == 0 else "支出"
-        elif key in words.totals:
-            side = words.totals[key]
-        else:
-            side = "支出" if key.endswith(tuple(words.expenditure_suffixes)) else "收入"
         is_item = bool(words.item_start_re.match(fold(label))) or key in words.totals or bool(nums)
         if not is_item:
             return []
-        rows.append(SourceRow(kind="item", page=page, name=label, side=side, item_key=key,
-                              top_level=top, tokens=_numbers(nums, page, table, key, issues)))
+        side = ("收入" if i == 0 else "支出") if len(labelled) >= 2 else None
+        rows.append(make_item(label, _numbers(nums, page, table, key, issues), page, side))
     return rows
+
+
+def make_item(label: str, tokens: tuple[Token, ...], page: int, side: str | None = None) -> SourceRow:
+    """Given an item label and its cells, return the item row; its side is read from the
+    label when not given (side totals, then a 支出 ending)."""
+    words = DOCUMENT.two_sided
+    key, top = _item_key(label)
+    if side is None:
+        if key in words.totals:
+            side = words.totals[key]
+        else:
+            side = "支出" if key.endswith(tuple(words.expenditure_suffixes)) else "收入"
+    return SourceRow(kind="item", page=page, name=label, side=side, item_key=key, top_level=top, tokens=tokens)
+
+
+def numbers_only(line: str, page: int, table: str, issues: list[ParseIssue]) -> tuple[Token, ...] | None:
+    """Given a line, return its cells when it holds numbers and nothing else."""
+    tokens = line.split()
+    if tokens and all(looks_numeric(t) for t in tokens):
+        return _numbers(tokens, page, table, "", issues)
+    return None
 
 
 def parse_values(line: str, page: int, table: str, issues: list[ParseIssue]) -> SourceRow | None:

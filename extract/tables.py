@@ -109,6 +109,8 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
             row = row_grammar.parse_values(line, page, acc.key, issues)
             parsed_lines.append([row] if row else None)
     used = _attach_wrapped_names(acc.key, lines, parsed_lines)
+    if shape == "two_sided":
+        used |= _attach_wrapped_items(acc.key, page, lines, parsed_lines, issues)
     for i, (line, parsed) in enumerate(zip(lines, parsed_lines)):
         if parsed:
             acc.rows.extend(parsed)
@@ -144,6 +146,30 @@ def _attach_wrapped_names(key: str, lines: list[str], parsed: list[list[SourceRo
         if around:
             used.update(around)
             rows[0] = rows[0].model_copy(update={"name": "".join(lines[j].strip() for j in around)})
+    return used
+
+
+def _attach_wrapped_items(key: str, page: int, lines: list[str], parsed: list[list[SourceRow] | None],
+                          issues: list[ParseIssue]) -> set[int]:
+    """Join an item whose label wrapped around its numbers in the text layer:
+    `四、文化旅游体育与传媒` / `200,000 200,000` / `支出` → one 支出 item with two cells.
+
+    Returns the indices of the lines used.
+    """
+    used: set[int] = set()
+    for i, line in enumerate(lines):
+        if parsed[i] is not None or i == 0 or not parsed[i - 1]:
+            continue
+        cells = row_grammar.numbers_only(line, page, key, issues)
+        item = parsed[i - 1][-1]
+        if cells is None or item.tokens:
+            continue
+        label = item.name
+        used.add(i)
+        if i + 1 < len(lines) and parsed[i + 1] is None and _is_name_fragment(key, lines[i + 1]):
+            label += lines[i + 1].strip()
+            used.add(i + 1)
+        parsed[i - 1][-1] = row_grammar.make_item(label, cells, page)
     return used
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..schemas.intermediate import Assignment, Identity, ParseIssue, Row
-from .solver import Constraint, Problem, SearchLimit, revise
+from .solver import UNBOUNDED, Constraint, Problem, SearchLimit, revise
 
 RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
               "summary_subtotal": 3, "summary_balance": 3, "summary_vs_table": 4,
@@ -58,7 +58,9 @@ def _constraint(idt: Identity, rows: list[Row], scale: int) -> Constraint:
             vals.append(int(total * scale))
         vars_.append(rid)
         contrib.append(tuple(vals))
-    return Constraint(vars=tuple(vars_), contrib=tuple(contrib), tol=int(idt.tolerance * scale))
+    tol = int(idt.tolerance * scale)
+    return Constraint(vars=tuple(vars_), contrib=tuple(contrib), lo=-tol,
+                      hi=UNBOUNDED if idt.relation == "ge" else tol)
 
 
 def _printed(row: Row, a: Assignment) -> tuple:

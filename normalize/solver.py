@@ -1,7 +1,7 @@
 """A small finite-domain solver for linear equations with tolerance.
 
 Variables are rows; a variable's domain is the list of its candidate column assignments
-(indices). A constraint is `|Σ_v contrib_v[a_v]| ≤ tol` where each involved variable v
+(indices). A constraint is `lo ≤ Σ_v contrib_v[a_v] ≤ hi` where each involved variable v
 contributes an integer depending on its chosen value a_v. This is all the column
 problem needs: every accounting identity is such a sum.
 
@@ -27,12 +27,19 @@ class SearchLimit(Exception):
     """The search visited more nodes than allowed."""
 
 
+UNBOUNDED = 10**40
+"""Stands for an open upper bound (an inequality); amounts are far below it."""
+
+
 @dataclass(frozen=True)
 class Constraint:
+    """lo ≤ Σ contrib ≤ hi."""
+
     vars: tuple[int, ...]
     contrib: tuple[tuple[int, ...], ...]
     """contrib[i][a]: what value a of vars[i] adds to the sum."""
-    tol: int
+    lo: int
+    hi: int
 
 
 Domains = list[list[int]]
@@ -48,11 +55,11 @@ def _sums(sets: list[list[int]]) -> list[set[int]] | None:
     return out
 
 
-def _supported(x: int, left: set[int], right: list[int], tol: int) -> bool:
-    """True when some l in `left` and r in sorted `right` give |x + l + r| <= tol."""
+def _supported(x: int, left: set[int], right: list[int], lo: int, hi: int) -> bool:
+    """True when some l in `left` and r in sorted `right` give lo <= x + l + r <= hi."""
     for s in left:
-        j = bisect_left(right, -x - s - tol)
-        if j < len(right) and right[j] <= -x - s + tol:
+        j = bisect_left(right, lo - x - s)
+        if j < len(right) and right[j] <= hi - x - s:
             return True
     return False
 
@@ -65,12 +72,12 @@ def _revise_bounds(c: Constraint, domains: Domains, open_: list[tuple[int, int]]
     """
     lo = sum(v[0] for v in values)
     hi = sum(v[-1] for v in values)
-    if lo > c.tol or hi < -c.tol:
+    if lo > c.hi or hi < c.lo:
         return None
     changed = []
     for k, (i, v) in enumerate(open_):
         rest_lo, rest_hi = lo - values[k][0], hi - values[k][-1]
-        ok = {x for x in values[k] if x + rest_lo <= c.tol and x + rest_hi >= -c.tol}
+        ok = {x for x in values[k] if x + rest_lo <= c.hi and x + rest_hi >= c.lo}
         if len(ok) < len(values[k]):
             off = shift.get(k, 0)
             keep = [a for a in domains[v] if c.contrib[i][a] + off in ok]
@@ -95,7 +102,7 @@ def revise(c: Constraint, domains: Domains) -> list[int] | None:
         else:
             open_.append((i, v))
     if not open_:
-        return [] if abs(const) <= c.tol else None
+        return [] if c.lo <= const <= c.hi else None
     values = [sorted({c.contrib[i][a] for a in domains[v]}) for i, v in open_]
     values[0] = [x + const for x in values[0]]
     shift = {0: const}
@@ -109,12 +116,12 @@ def revise(c: Constraint, domains: Domains) -> list[int] | None:
     if fwd is None or bwd is None:
         return []
     m = len(open_)
-    if not any(abs(s) <= c.tol for s in fwd[m]):
+    if not any(c.lo <= s <= c.hi for s in fwd[m]):
         return None
     changed = []
     for k, (i, v) in enumerate(open_):
         left, right = fwd[k], sorted(bwd[m - 1 - k])
-        supported = {x for x in values[k] if _supported(x, left, right, c.tol)}
+        supported = {x for x in values[k] if _supported(x, left, right, c.lo, c.hi)}
         if len(supported) < len(values[k]):
             off = shift.get(k, 0)
             keep = [a for a in domains[v] if c.contrib[i][a] + off in supported]

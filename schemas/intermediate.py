@@ -149,9 +149,13 @@ class Term(_Data):
 
 
 class Identity(_Data):
-    """`Σ left = Σ right` over cells, within `tolerance` 元 (the rounding envelope)."""
+    """`Σ left = Σ right` (or `≥` for relation "ge") over cells, within `tolerance` 元
+    (the rounding envelope)."""
 
     rule: str
+    relation: Literal["eq", "ge"] = "eq"
+    severity: Literal["error", "warning"] = "error"
+    """How a failure is graded beyond the rounding envelope."""
     table: str
     code: str | None
     column: str | None
@@ -168,6 +172,7 @@ class Check(_Data):
 
     rule: str
     status: Literal["pass", "fail", "rounding", "not_checked"]
+    severity: Literal["error", "warning"] = "error"
     table: str | None
     code: str | None
     column: str | None

@@ -1,6 +1,6 @@
 """Evaluate identities on the decided columns → checks (pass / fail / rounding / not_checked).
 
-A difference within the rounding envelope of the printed precision ((n+1) × half a unit
+An inequality (`ge`) holds when the left side is at least the right side. A difference within the rounding envelope of the printed precision ((n+1) × half a unit
 of the last printed digit, n summands) is graded `rounding`, beyond it `fail`.
 """
 
@@ -22,8 +22,8 @@ def evaluate(identities: list[Identity], rows: list[Row],
     for idt in identities:
         actual = _sum(idt.left, rows, assignments)
         expected = _sum(idt.right, rows, assignments)
-        diff = abs(actual - expected)
-        status = "pass" if diff == 0 else "rounding" if diff <= idt.tolerance else "fail"
-        checks.append(Check(rule=idt.rule, status=status, table=idt.table, code=idt.code, column=idt.column,
+        short = expected - actual if idt.relation == "ge" else abs(actual - expected)
+        status = "pass" if short <= 0 else "rounding" if short <= idt.tolerance else "fail"
+        checks.append(Check(rule=idt.rule, status=status, severity=idt.severity, table=idt.table, code=idt.code, column=idt.column,
                             page=idt.page, expected=expected, actual=actual, label=idt.label))
     return checks

@@ -57,11 +57,12 @@ class _Index:
 
 def _identity(rule: str, table: str, code: str | None, column: str | None, left: list[Term],
               right: list[Term], index: _Index, tables: tuple[str, ...], label: str,
-              side: str | None = None, page: int | None = None) -> Identity:
+              side: str | None = None, page: int | None = None, relation: str = "eq",
+              severity: str = "error") -> Identity:
     n = max(len(right), 1)
     tolerance = (n + 1) * index.precision(*tables) / 2
-    return Identity(rule=rule, table=table, code=code, column=column, side=side, page=page,
-                    left=tuple(left), right=tuple(right), tolerance=tolerance, label=label)
+    return Identity(rule=rule, relation=relation, severity=severity, table=table, code=code, column=column, side=side,
+                    page=page, left=tuple(left), right=tuple(right), tolerance=tolerance, label=label)
 
 
 def row_identities(index: _Index) -> list[Identity]:
@@ -202,7 +203,7 @@ def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
             left = _resolve(spec.left, index, left_key)
             rights = [_resolve(r, index, k) for r, k in zip(spec.right, right_keys)]
             where = f"{spec.left.table_key}[{left_key}].{spec.left.column}"
-            label = f"{where} = " + " + ".join(f"{r.table_key}[{k}].{r.column}"
+            label = f"{where} {'≥' if spec.relation == 'ge' else '='} " + " + ".join(f"{r.table_key}[{k}].{r.column}"
                                               for r, k in zip(spec.right, right_keys))
             if left is None or any(r is None for r in rights):
                 missing = [r.table_key for r, t in zip((spec.left, *spec.right), (left, *rights)) if t is None]
@@ -221,7 +222,8 @@ def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
             tables = tuple(r.table_key for r in (spec.left, *spec.right))
             code = None if left_key == TOTAL else left_key
             out.append(_identity(spec.rule, spec.left.table_key, code, spec.left.column, left, right,
-                                 index, tables, label, side=spec.left.side))
+                                 index, tables, label, side=spec.left.side, relation=spec.relation,
+                                 severity=spec.severity))
     return out, checks
 
 
