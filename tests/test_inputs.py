@@ -412,8 +412,8 @@ def test_real_process_unreadable_one_line_no_traceback(tmp_path, name, data):
 def test_real_process_long_path_message_stays_one_line(tmp_path):
     deep = tmp_path / ("a_rather_long_folder_name_for_budget_documents_" * 2) / "2018"
     deep.mkdir(parents=True)
-    (deep / "empty.txt").write_bytes(b"")
-    path = deep / "empty.txt"
+    path = deep / "garbage.bin"
+    path.write_bytes(_binary(8, 256))
     proc = _real_cli(["extract", str(path), "-o", str(tmp_path / "out")], tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1, proc.stderr
