@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -22,7 +23,6 @@ app = typer.Typer(
     help="Turn published Chinese government budget documents (预算) into typed, validated Parquet records.",
 )
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -41,14 +41,14 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 def _summary(result: Result, written: dict[str, Path] | None) -> None:
     doc = result.document
-    console.print(f"[bold]{doc.source}[/bold]  ({doc.source_kind}, {doc.pages} pages, doc_id {doc.doc_id})")
-    console.print(f"  {doc.doc_type} · {doc.department or 'department unknown'} · "
+    console.print(f"[bold]{escape(doc.source)}[/bold]  ({doc.source_kind}, {doc.pages} pages, doc_id {doc.doc_id})")
+    console.print(f"  {doc.doc_type} · {escape(doc.department or 'department unknown')} · "
                   f"fiscal year {doc.fiscal_year or 'unknown'}")
     tab = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("table", "title", "pages", "rows", "cells"):
         tab.add_column(col)
     for t in result.tables:
-        tab.add_row(t.key, t.title, ",".join(map(str, t.pages)), str(t.rows), str(t.cells))
+        tab.add_row(t.key, escape(t.title), ",".join(map(str, t.pages)), str(t.rows), str(t.cells))
     console.print(tab)
     findings = result.records["findings"]
     by_sev = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
@@ -60,9 +60,11 @@ def _summary(result: Result, written: dict[str, Path] | None) -> None:
     console.print(f"  findings: {by_sev['error']} error, {by_sev['warning']} warning, {by_sev['info']} info")
     for f in findings:
         if f.severity != "info":
-            console.print(f"    [{'red' if f.severity == 'error' else 'yellow'}]{f.severity}[/] {f.rule}: {f.message}")
+            console.print(f"    [{'red' if f.severity == 'error' else 'yellow'}]{f.severity}[/] {f.rule}: "
+                          f"{escape(f.message)}")
     if written:
-        console.print(f"  wrote {', '.join(p.name for p in written.values())} to {next(iter(written.values())).parent}/")
+        folder = escape(str(next(iter(written.values())).parent))
+        console.print(f"  wrote {', '.join(p.name for p in written.values())} to {folder}/")
     console.print(f"  elapsed {result.elapsed:.2f} s")
 
 
@@ -74,7 +76,7 @@ def _report(result: Result) -> None:
     for c in result.checks:
         tab.add_row(f"[{colour[c.status]}]{c.status}[/]", c.rule, c.table or "", c.code or "", c.column or "",
                     "" if c.actual is None else f"{c.actual:,}", "" if c.expected is None else f"{c.expected:,}",
-                    c.label)
+                    escape(c.label))
     console.print(tab)
 
 
@@ -99,7 +101,8 @@ def extract(
     try:
         result = extract_document(file, password=password)
     except UnreadableDocument as exc:
-        err.print(f"yusuan: error: {exc}")
+        # Plain write: one line whatever the terminal width, file names never read as markup.
+        sys.stderr.write(f"yusuan: error: {exc}\n")
         raise typer.Exit(EXIT_UNREADABLE)
     written = None if dry_run else write_parquet(result.records, out)
     if json_report:

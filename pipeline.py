@@ -97,8 +97,8 @@ def read_pages(data: bytes, source: str, password: str | None = None) -> tuple[l
     """Given a file's bytes, return its pages and source kind (text | pdf)."""
     if data.lstrip()[:5] == b"%PDF-":
         return read_pdf_pages(data, source, password), "pdf"
-    if data[:5] == b"%PDF-"[:len(data[:5])] and len(data) < 5:
-        raise UnreadableDocument(source, "truncated PDF")
+    if source.lower().endswith(".pdf"):
+        raise UnreadableDocument(source, "not a PDF: it does not start with %PDF- (truncated or corrupt?)")
     text, _ = decode_text(data, source)
     return split_pages(text), "text"
 

@@ -14,6 +14,12 @@ from .schemas.arrow import to_table
 from .schemas.records import RECORD_KINDS, Record
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_parquet(records: dict[str, list[Record]], out_dir: str | Path) -> dict[str, Path]:
     """Given records per kind and a folder, write `<kind>.parquet` for each kind; return the paths."""
     out = Path(out_dir)
@@ -28,6 +34,7 @@ def write_parquet(records: dict[str, list[Record]], out_dir: str | Path) -> dict
         os.close(fd)
         try:
             pq.write_table(table, tmp)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output follows the umask
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ MAX_CONTROL_SHARE = 0.001
 
 def decode_text(data: bytes, source: str) -> tuple[str, str]:
     """Given a file's bytes and its name, return (text with `\\n` line ends, encoding name)."""
-    if not data.strip():
+    if not data:
         raise UnreadableDocument(source, "empty file")
     text = encoding = None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -35,5 +35,7 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
         raise UnreadableDocument(source, "not a text file (neither UTF-8 nor GB18030/GBK)")
     if len(_CONTROL.findall(text)) > max(1, MAX_CONTROL_SHARE * len(text)):
         raise UnreadableDocument(source, "binary content, not a text document")
+    if not text.strip("\ufeff \t\r\n\f\u3000\xa0"):
+        raise UnreadableDocument(source, "empty file (only white space)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, {"utf-8-sig": "utf-8"}.get(encoding, encoding)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_PART = re.compile(r"\d{1,3}")
-_GLUED = re.compile(r"\d{3}(?:\d{2}){0,2}")
+# ASCII digits only: callers fold full-width digits first (NFKC); other scripts' digits
+# are not codes.
+_PART = re.compile(r"[0-9]{1,3}")
+_GLUED = re.compile(r"[0-9]{3}(?:[0-9]{2}){0,2}")
 # A code prefix at the start of a row: 类 (3 digits), then up to two 1–2 digit parts,
 # each followed by a space; or one glued run of 3/5/7 digits.
-CODE_PREFIX = re.compile(r"^(?P<code>\d{3}(?:\s+\d{1,2}){0,2}(?=\s)|\d{3}(?:\d{2}){1,2}(?=\s))\s+")
+CODE_PREFIX = re.compile(r"^(?P<code>[0-9]{3}(?:\s+[0-9]{1,2}){0,2}(?=\s)|[0-9]{3}(?:[0-9]{2}){1,2}(?=\s))\s+")
 
 
 class Code(NamedTuple):
@@ -32,7 +34,7 @@ def parse_code(printed: str) -> Code:
         digits = parts[0]
     elif 1 <= len(parts) <= 3 and len(parts[0]) == 3 and all(
         _PART.fullmatch(p) and len(p) <= 2 for p in parts[1:]
-    ) and parts[0].isdigit():
+    ) and _PART.fullmatch(parts[0]):
         digits = parts[0] + "".join(p.zfill(2) for p in parts[1:])
     else:
         raise ValueError(f"not a classification code: {printed!r}")

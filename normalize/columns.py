@@ -76,8 +76,13 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 20000)
     sizes = [max(len(r.domain), 1) for r in rows]
     order = sorted(range(len(identities)), key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
     cons = [_constraint(identities[i], rows, scale) for i in order]
+    families: dict[tuple, list[int]] = {}
+    for pos, i in enumerate(order):
+        idt = identities[i]
+        families.setdefault((idt.rule, idt.table, idt.code, idt.side, idt.page if idt.rule == "row_sum" else None),
+                            []).append(pos)
     try:
-        accepted, fixed = _consistent_subset(sizes, cons, node_limit)
+        accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit)
         problem = Problem(sizes, [cons[i] for i in accepted], node_limit)
         start = [[fixed[v]] if v in fixed else list(range(n)) for v, n in enumerate(sizes)]
         root = problem.root(start)
@@ -126,7 +131,7 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 20000)
     return out
 
 
-def _consistent_subset(sizes: list[int], cons: list[Constraint],
+def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[list[int]],
                        node_limit: int) -> tuple[list[int], dict[int, int]]:
     """Return the constraints that hold together (all of them when possible) and the
     values fixed for rows found misprinted.
@@ -135,7 +140,10 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint],
     are placed where they break the fewest of its identities: the rest of the document
     is solved without the row's identities, then each placement of the row is tried,
     adding back its identities one by one while they stay consistent.
-    Other conflicts fall back to adding identities in order of locality, bisecting groups.
+    Other conflicts fall back to adding identities in order of locality, a family at a
+    time (one identity over all its columns: a 类 = Σ款 in every column), bisecting groups
+    of families: a family that cannot hold in one column says nothing about the others,
+    so its rows stay at their printed positions unless other identities place them.
     """
     everything = list(range(len(cons)))
 
@@ -174,15 +182,16 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint],
 
     accepted = []
 
-    def add(chunk: list[int]) -> None:
+    def add(chunk: list[list[int]]) -> None:
         if not chunk:
             return
-        if problem(accepted + chunk).first_solution() is not None:
-            accepted.extend(chunk)
+        members = [i for family in chunk for i in family]
+        if problem(accepted + members).first_solution() is not None:
+            accepted.extend(members)
         elif len(chunk) > 1:
             mid = len(chunk) // 2
             add(chunk[:mid])
             add(chunk[mid:])
 
-    add(everything)
+    add(families)
     return sorted(accepted), {}

@@ -64,9 +64,28 @@ def _supported(x: int, left: set[int], right: list[int], lo: int, hi: int) -> bo
     return False
 
 
-def _revise_bounds(c: Constraint, domains: Domains, open_: list[tuple[int, int]],
-                   values: list[list[int]], shift: dict[int, int]) -> list[int] | None:
-    """Interval reasoning: drop values that no completion within the others' bounds can offset.
+def _restrict(c: Constraint, domains: Domains, open_: list[tuple[int, int]], const: int,
+              values: list[list[int]], allowed: list[set[int]]) -> list[int] | None:
+    """Keep in each open variable's domain the values whose contribution is allowed.
+
+    `values[0]` carries the fixed variables' constant, hence the offset for k == 0.
+    Returns the variables that shrank, or None when one became empty.
+    """
+    changed = []
+    for k, (i, v) in enumerate(open_):
+        if len(allowed[k]) == len(values[k]):
+            continue
+        off = const if k == 0 else 0
+        keep = [a for a in domains[v] if c.contrib[i][a] + off in allowed[k]]
+        if not keep:
+            return None
+        domains[v] = keep
+        changed.append(v)
+    return changed
+
+
+def _bounds_allowed(c: Constraint, values: list[list[int]]) -> list[set[int]] | None:
+    """Interval reasoning: the values some completion within the others' bounds can offset.
 
     Cheap and exact for what it removes; the reachable-sum pass then does the rest.
     """
@@ -74,18 +93,20 @@ def _revise_bounds(c: Constraint, domains: Domains, open_: list[tuple[int, int]]
     hi = sum(v[-1] for v in values)
     if lo > c.hi or hi < c.lo:
         return None
-    changed = []
-    for k, (i, v) in enumerate(open_):
-        rest_lo, rest_hi = lo - values[k][0], hi - values[k][-1]
-        ok = {x for x in values[k] if x + rest_lo <= c.hi and x + rest_hi >= c.lo}
-        if len(ok) < len(values[k]):
-            off = shift.get(k, 0)
-            keep = [a for a in domains[v] if c.contrib[i][a] + off in ok]
-            if not keep:
-                return None
-            domains[v] = keep
-            changed.append(v)
-    return changed
+    return [{x for x in vals if x + lo - vals[0] <= c.hi and x + hi - vals[-1] >= c.lo} for vals in values]
+
+
+def _sums_allowed(c: Constraint, values: list[list[int]]) -> list[set[int]] | None:
+    """Reachable partial sums: the values some exact completion of the others supports."""
+    fwd = _sums(values)
+    bwd = _sums(values[::-1])
+    if fwd is None or bwd is None:
+        return [set(v) for v in values]
+    m = len(values)
+    if not any(c.lo <= s <= c.hi for s in fwd[m]):
+        return None
+    return [{x for x in values[k] if _supported(x, fwd[k], sorted(bwd[m - 1 - k]), c.lo, c.hi)}
+            for k in range(m)]
 
 
 def revise(c: Constraint, domains: Domains) -> list[int] | None:
@@ -105,31 +126,14 @@ def revise(c: Constraint, domains: Domains) -> list[int] | None:
         return [] if c.lo <= const <= c.hi else None
     values = [sorted({c.contrib[i][a] for a in domains[v]}) for i, v in open_]
     values[0] = [x + const for x in values[0]]
-    shift = {0: const}
-    changed = _revise_bounds(c, domains, open_, values, shift)
-    if changed is None:
-        return None
-    if changed:
-        return changed  # propagate() calls again with the narrower domains
-    fwd = _sums(values)
-    bwd = _sums(values[::-1])
-    if fwd is None or bwd is None:
-        return []
-    m = len(open_)
-    if not any(c.lo <= s <= c.hi for s in fwd[m]):
-        return None
-    changed = []
-    for k, (i, v) in enumerate(open_):
-        left, right = fwd[k], sorted(bwd[m - 1 - k])
-        supported = {x for x in values[k] if _supported(x, left, right, c.lo, c.hi)}
-        if len(supported) < len(values[k]):
-            off = shift.get(k, 0)
-            keep = [a for a in domains[v] if c.contrib[i][a] + off in supported]
-            if not keep:
-                return None
-            domains[v] = keep
-            changed.append(v)
-    return changed
+    for allowed_of in (_bounds_allowed, _sums_allowed):
+        allowed = allowed_of(c, values)
+        if allowed is None:
+            return None
+        changed = _restrict(c, domains, open_, const, values, allowed)
+        if changed is None or changed:
+            return changed  # when narrowed, propagate() revises this constraint again
+    return []
 
 
 def propagate(domains: Domains, constraints: list[Constraint], by_var: list[list[int]],

@@ -162,11 +162,21 @@ def two_sided_identities(index: _Index) -> list[Identity]:
     return out
 
 
-def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term] | None:
-    """Given a reference and the row key it stands for now, return its cells (None: absent table)."""
+class _Missing(Exception):
+    """A cell an identity needs is not in the document: the identity is not checked."""
+
+
+def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term]:
+    """Given a reference and the row key it stands for now, return its cells.
+
+    A code or item the table does not print contributes nothing (0). An absent table
+    (unless optional) or a table without its 合计 row raises _Missing.
+    """
     table = ref.table_key
     if table not in index.layouts:
-        return [] if ref.optional else None
+        if ref.optional:
+            return []
+        raise _Missing(f"table {table} not in the document")
     if ref.column not in index.layouts[table].columns.get(ref.side, ()):
         return []
     if ref.side:
@@ -174,6 +184,8 @@ def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term] | None:
         row = next((items[k] for k in key.split("|") if k in items), None)
     elif key == TOTAL:
         row = index.total.get(table)
+        if row is None:
+            raise _Missing(f"{table} prints no 合计 row")
     else:
         row = index.by_code[table].get(key)
     return [Term(row=row.id, column=ref.column)] if row else []
@@ -200,16 +212,15 @@ def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
     out, checks = [], []
     for spec in IDENTITIES:
         for left_key, right_keys in _keys(spec, index):
-            left = _resolve(spec.left, index, left_key)
-            rights = [_resolve(r, index, k) for r, k in zip(spec.right, right_keys)]
             where = f"{spec.left.table_key}[{left_key}].{spec.left.column}"
-            label = f"{where} {'≥' if spec.relation == 'ge' else '='} " + " + ".join(f"{r.table_key}[{k}].{r.column}"
-                                              for r, k in zip(spec.right, right_keys))
-            if left is None or any(r is None for r in rights):
-                missing = [r.table_key for r, t in zip((spec.left, *spec.right), (left, *rights)) if t is None]
+            label = f"{where} {'≥' if spec.relation == 'ge' else '='} " + " + ".join(
+                f"{r.table_key}[{k}].{r.column}" for r, k in zip(spec.right, right_keys))
+            try:
+                left = _resolve(spec.left, index, left_key)
+                rights = [_resolve(r, index, k) for r, k in zip(spec.right, right_keys)]
+            except _Missing as missing:
                 checks.append(Check(rule=spec.rule, status="not_checked", table=spec.left.table_key,
-                                    code=left_key, column=spec.left.column,
-                                    label=f"{label}: table {', '.join(missing)} not in the document"))
+                                    code=left_key, column=spec.left.column, label=f"{label}: {missing}"))
                 continue
             right = [t for r in rights for t in r]
             if not left and not right:
