@@ -1,7 +1,7 @@
 """Printed amounts → exact Decimals: a pure leaf module.
 
-Accepted: `1,685,920,000`, `612.35`, `0`, full-width digits and commas (`１２３，４５６`,
-folded by NFKC), a leading minus, parentheses for negatives (`(12)`, `（12）`).
+Accepted: `1,685,920,000`, `612.35`, `0`, full-width digits and commas (`１２３，４５６`),
+a leading minus (`-`, `－`, `−`), parentheses for negatives (`(12)`, `（12）`).
 A lone dash (`-`, `－`, `—`, `–`) is a printed blank: `parse_amount` returns None.
 Anything else raises ValueError: a malformed number is reported, never guessed.
 """
@@ -9,18 +9,23 @@ Anything else raises ValueError: a malformed number is reported, never guessed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal
 
 BLANKS = frozenset({"-", "--", "—", "–", "－", "——", "/"})
 
-_PLAIN = re.compile(r"\d+(?:\.\d+)?")
-_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_NUMBERISH = re.compile(r"^[(\-]?[\d,.]*\d\)?$")
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_NUMBERISH = re.compile(r"^[(\-]?[0-9,.]*[0-9]\)?$")
+
+
+# Only the full-width forms (U+FF01–FF5E) and the minus signs are folded: a general NFKC
+# would also turn superscripts and circled digits into digits (`612.35¹` → 612.351).
+_WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_WIDE.update({0x2212: ord("-"), 0x3000: ord(" ")})
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    return text.translate(_WIDE).strip().replace(" ", "")
 
 
 def is_blank(text: str) -> bool:

@@ -188,6 +188,20 @@ def test_full_width_digits_raw_keeps_what_was_printed(full_width_result):
     assert [b.raw for b in row] == ["２，５７０，２１９", "２，５７０，２１９"]
 
 
+@pytest.mark.parametrize("printed", [
+    pytest.param("２０１ １７ ０２ 一般行政管理事务 2,570,219 2,570,219", id="spaced"),
+    pytest.param("２０１１７０２ 一般行政管理事务 2,570,219 2,570,219", id="glued"),
+])
+def test_full_width_code_gives_identical_records(tmp_path, seed_text, seed_result, printed):
+    path = tmp_path / "fullwidth-code.txt"
+    path.write_text(replace_line(seed_text, ROW_2011702, printed), encoding="utf-8")
+    result = yusuan.extract_document(path)
+    assert cells(result) == cells(seed_result)
+    row = lines_of(result, "income_summary", "2011702")
+    assert [(b.parent_code, b.level, b.name) for b in row] == [("20117", 3, "一般行政管理事务")] * 2
+    assert result.exit_code == 0
+
+
 # ── printed blanks ────────────────────────────────────────────────────────────────────
 
 
@@ -300,19 +314,10 @@ UNREADABLE = [
     pytest.param("cut.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog", id="pdf-cut-named-txt"),
     # text-like, but not a document: mostly control characters
     pytest.param("controls.txt", bytes(range(1, 9)) * 100, id="control-chars"),
-    # whitespace that bytes.strip() does not see
-    pytest.param("ideographic.txt", "\u3000\u3000\n  \u3000\n".encode("utf-8"), id="ideographic-spaces",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "decode_text tests emptiness on the bytes (data.strip()), so U+3000 "
-                     "ideographic spaces pass; the file is read as a 0-page document, exit 0"))),
-    pytest.param("bom.txt", codecs.BOM_UTF8, id="utf8-bom-only",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "a file holding only a UTF-8 BOM is empty text but passes the bytes "
-                     "emptiness test in decode_text; exit 0 with a 0-page document"))),
-    pytest.param("bom16.txt", "  \n\n".encode("utf-16"), id="utf16-whitespace",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "UTF-16 whitespace has NUL bytes, so data.strip() is non-empty; the "
-                     "decoded text is blank, read as a 0-page document, exit 0"))),
+    # white space that bytes.strip() does not see (regression, fixed in 3f56ac3)
+    pytest.param("ideographic.txt", "\u3000\u3000\n  \u3000\n".encode("utf-8"), id="ideographic-spaces"),
+    pytest.param("bom.txt", codecs.BOM_UTF8, id="utf8-bom-only"),
+    pytest.param("bom16.txt", "  \n\n".encode("utf-16"), id="utf16-whitespace"),
 ]
 
 
@@ -336,7 +341,7 @@ def test_unreadable_file_exits_2_and_writes_nothing(tmp_path, monkeypatch, name,
     _assert_unreadable(result, name, tmp_path / "out")
 
 
-@pytest.mark.parametrize(("name", "data"), UNREADABLE[:13])
+@pytest.mark.parametrize(("name", "data"), UNREADABLE)
 def test_unreadable_file_raises_unreadable_document(tmp_path, name, data):
     path = tmp_path / name
     path.write_bytes(data)
@@ -375,10 +380,9 @@ def test_unreadable_into_existing_output_folder_leaves_it_alone(tmp_path, monkey
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline.read_pages: `data[:5] == b'%PDF-'[:len(data[:5])] and len(data) < 5` is true "
-    "for b'' (b'' == b''), so an empty file is reported as 'truncated PDF', never reaching "
-    "decode_text's 'empty file'"))
+# Regression (fixed in 3f56ac3): pipeline.read_pages: `data[:5] == b'%PDF-'[:len(data[:5])] and
+# len(data) < 5` is true for b'' (b'' == b''), so an empty file is reported as 'truncated PDF',
+# never reaching decode_text's 'empty file'
 def test_empty_file_reason_says_empty(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("empty.txt").write_bytes(b"")
@@ -406,9 +410,9 @@ def test_real_process_unreadable_one_line_no_traceback(tmp_path, name, data):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli.py prints the error through a rich Console, which wraps at the console width "
-    "(80 columns when stderr is not a terminal): a long path gives a multi-line message"))
+# Regression (fixed in 3f56ac3): cli.py prints the error through a rich Console, which wraps at
+# the console width (80 columns when stderr is not a terminal): a long path gives a multi-line
+# message
 def test_real_process_long_path_message_stays_one_line(tmp_path):
     deep = tmp_path / ("a_rather_long_folder_name_for_budget_documents_" * 2) / "2018"
     deep.mkdir(parents=True)
@@ -420,10 +424,9 @@ def test_real_process_long_path_message_stays_one_line(tmp_path):
     assert str(path) in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli.py passes the file name into rich markup unescaped: `x[/y]/z.txt` raises "
-    "rich.errors.MarkupError (traceback, exit 1), and `report[b].txt` prints as "
-    "'report.txt' (the [b] is taken as a bold tag)"))
+# Regression (fixed in 3f56ac3): cli.py passes the file name into rich markup unescaped:
+# `x[/y]/z.txt` raises rich.errors.MarkupError (traceback, exit 1), and `report[b].txt` prints as
+# 'report.txt' (the [b] is taken as a bold tag)
 @pytest.mark.parametrize("name", ["report[b].txt", "x[/y]/z.txt"])
 def test_file_name_with_brackets_is_named_verbatim(tmp_path, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
@@ -529,11 +532,26 @@ def test_truncated_document_reports_what_no_longer_adds_up(truncated):
     assert not [c for c in truncated.checks if c.rule == "cross_table" and c.status == "pass"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "validate/identities._resolve returns [] for the missing 合计 row of a table that is "
-    "present, so income_expenditure_summary 收入总计 etc. are compared with 0 ('printed "
-    "1,685,920,000 but the parts sum to 0'); hierarchy_identities calls the same missing row "
-    "not_checked ('no 合计 row printed (truncated?)')"))
+def test_truncated_document_through_the_cli(tmp_path, seed_text):
+    cut = seed_text.index("\n", seed_text.index("\n208 05 02 ") + 1) + 1
+    (tmp_path / "cut.txt").write_text(seed_text[:cut], encoding="utf-8")
+    result = invoke(["extract", str(tmp_path / "cut.txt"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "hierarchy" in result.stdout
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(OUTPUT_FILES)  # records are still written
+    assert pq.read_table(tmp_path / "out" / "budget_lines.parquet").num_rows == 51
+    errors = [f for f in pq.read_table(tmp_path / "out" / "findings.parquet").to_pylist() if f["severity"] == "error"]
+    assert {"rule": "hierarchy", "code": "208", "column": "合计", "expected": Decimal("119603718.00"),
+            "actual": Decimal("122318036.00")}.items() <= next(f for f in errors if f["code"] == "208"
+                                                                and f["column"] == "合计").items()
+
+
+# Regression (fixed in 3f56ac3): validate/identities._resolve returns [] for the missing 合计 row of
+# a table that is present, so income_expenditure_summary 收入总计 etc. are compared with 0 ('printed
+# 1,685,920,000 but the parts sum to 0'); hierarchy_identities calls the same missing row
+# not_checked ('no 合计 row printed (truncated?)')
 def test_truncated_document_summary_against_missing_total_is_not_checked(truncated):
     vs = [c for c in truncated.checks if c.rule == "summary_vs_table"
           and c.table == "income_expenditure_summary" and "income_summary[total]" in c.label]
@@ -541,12 +559,11 @@ def test_truncated_document_summary_against_missing_total_is_not_checked(truncat
     assert {c.status for c in vs} == {"not_checked"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "normalize/columns._consistent_subset relaxes the failing 208/20805 hierarchy identities "
-    "column by column in a fixed order and keeps '财政拨款收入: 0 = 0 + 0', which moves 208, "
-    "20805 and 2080502 out of their printed positions into 事业单位经营收入/其他收入 "
-    "(assigned_by='identity', no ambiguous_columns warning) although the position-based "
-    "placement (合计/财政拨款收入/事业收入, the truth) breaks no more identities"))
+# Regression (fixed in 3f56ac3): normalize/columns._consistent_subset relaxes the failing
+# 208/20805 hierarchy identities column by column in a fixed order and keeps '财政拨款收入: 0 = 0 + 0',
+# which moves 208, 20805 and 2080502 out of their printed positions into 事业单位经营收入/其他收入
+# (assigned_by='identity', no ambiguous_columns warning) although the position-based placement
+# (合计/财政拨款收入/事业收入, the truth) breaks no more identities
 def test_truncated_document_columns_are_right_or_flagged(truncated, seed_result):
     flagged = {f.code for f in truncated.records["findings"]
                if f.rule == "ambiguous_columns" and f.table == "income_summary"}
@@ -626,10 +643,9 @@ def test_failed_write_leaves_previous_file_and_no_temp_file(tmp_path, monkeypatc
     assert pq.read_table(out / "budget_lines.parquet").num_rows == 345
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "writer.write_parquet creates each file with tempfile.mkstemp (mode 0600) and renames it, "
-    "so the Parquet files are readable by their owner only instead of following the umask "
-    "like any other written file (0644 under umask 022)"))
+# Regression (fixed in 3f56ac3): writer.write_parquet creates each file with tempfile.mkstemp
+# (mode 0600) and renames it, so the Parquet files are readable by their owner only instead of
+# following the umask like any other written file (0644 under umask 022)
 def test_output_files_follow_the_umask(tmp_path):
     old = os.umask(0o022)
     try:
