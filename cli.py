@@ -114,6 +114,134 @@ def extract(
     raise typer.Exit(EXIT_FINDINGS if result.exit_code else EXIT_OK)
 
 
+@app.command()
+def batch(
+    inputs: list[Path] = typer.Argument(..., help="Folders (searched recursively) or files: every .pdf and .txt."),
+    out: Path = typer.Option(..., "-o", "--out", help="Dataset folder (created if missing; a rerun resumes)."),
+    workers: int = typer.Option(0, "--workers", help="Files extracted at once (0: one per CPU)."),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address to join "
+                                            "(without it, --engine dask starts a LocalCluster)."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds one file may take before it is marked failed."),
+    memory_mb: int = typer.Option(2048, "--memory-mb", help="Address-space cap per file, MiB (0: none)."),
+) -> None:
+    """Convert every document below INPUTS into one Parquet dataset in OUT/.
+
+    OUT/<record kind>/fiscal_year=YYYY/part-<doc_id>.parquet, OUT/manifest.parquet (one row per
+    input: ok | findings | failed | skipped) and OUT/datapackage.json. Files already done with the
+    same bytes and yusuan version are skipped; failed ones are retried. Exit code 1 when any file
+    failed.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .batch import default_workers, run_batch
+
+    if engine not in ("local", "dask"):
+        sys.stderr.write(f"yusuan: error: --engine must be local or dask, not {engine!r}\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        sys.stderr.write(f"yusuan: error: {missing[0]}: no such file or folder\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+    state = {"pages": 0, "failed": 0, "started": 0.0, "task": None}
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("failed {task.fields[failed]}"), TextColumn("{task.fields[rate]} pages/s"),
+                        TimeRemainingColumn(), console=console, transient=False)
+
+    def on_plan(plan) -> None:
+        import time
+
+        state["started"] = time.perf_counter()
+        console.print(f"{len(plan.tasks)} to extract, {plan.already_done} already done, "
+                      f"{plan.duplicates} duplicates")
+        state["task"] = progress.add_task("extracting", total=len(plan.tasks), failed=0, rate="0.0")
+
+    def on_done(entry) -> None:
+        import time
+
+        state["pages"] += entry.pages or 0
+        state["failed"] += entry.status == "failed"
+        rate = state["pages"] / max(time.perf_counter() - state["started"], 1e-9)
+        progress.update(state["task"], advance=1, failed=state["failed"], rate=f"{rate:.1f}")
+        if entry.status == "failed":
+            progress.console.print(f"  [red]failed[/] {escape(entry.path)}: {escape(entry.error or '')}")
+
+    with progress:
+        result = run_batch(inputs, out, workers=workers or default_workers(), engine=engine, scheduler=scheduler,
+                           timeout=timeout, memory_mb=memory_mb or None, on_plan=on_plan, on_done=on_done)
+    tab = Table(title=f"batch into {escape(str(out))}", box=None, header_style="bold")
+    for col in ("status", "files"):
+        tab.add_column(col)
+    for status in ("ok", "findings", "failed", "skipped"):
+        tab.add_row(status, str(result.count(status)))
+    console.print(tab)
+    console.print(f"  {state['pages']} pages in {result.seconds:.1f} s; manifest {escape(str(out))}/manifest.parquet")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def query(
+    dataset: Path = typer.Argument(..., help="A dataset folder written by `yusuan batch`."),
+    sql: str = typer.Argument(..., help="SQL over the views documents, budget_lines, summary_lines, findings, manifest."),
+    fmt: str = typer.Option("table", "--format", help="table (print), csv, json or parquet."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File for csv/json/parquet (default: stdout "
+                                          "for csv/json)."),
+) -> None:
+    """Run SQL (DuckDB) over a batch dataset and print or save the result."""
+    from .query import run_query
+
+    if not dataset.is_dir():
+        sys.stderr.write(f"yusuan: error: {dataset}: not a dataset folder\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+    try:
+        table = run_query(dataset, sql)
+    except Exception as exc:  # duckdb raises its own error types for bad SQL
+        sys.stderr.write(f"yusuan: error: query failed: {str(exc).splitlines()[0]}\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+    if fmt == "table":
+        tab = Table(box=None, header_style="bold")
+        for name in table.column_names:
+            tab.add_column(name)
+        for row in table.to_pylist():
+            tab.add_row(*("" if v is None else escape(str(v)) for v in row.values()))
+        console.print(tab)
+        return
+    frame = table.to_pandas()
+    if fmt == "parquet":
+        if output is None:
+            sys.stderr.write("yusuan: error: --format parquet needs -o FILE\n")
+            raise typer.Exit(EXIT_UNREADABLE)
+        from .writer import write_atomic
+
+        write_atomic(table, output)
+    elif fmt == "csv":
+        text = frame.to_csv(index=False)
+        output.write_text(text, encoding="utf-8-sig") if output else sys.stdout.write(text)
+    elif fmt == "json":
+        text = frame.to_json(orient="records", force_ascii=False, default_handler=str)
+        output.write_text(text, encoding="utf-8") if output else sys.stdout.write(text + "\n")
+    else:
+        sys.stderr.write(f"yusuan: error: unknown --format {fmt!r}\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
+@app.command("export")
+def export_cmd(
+    dataset: Path = typer.Argument(..., help="A dataset folder written by `yusuan batch`."),
+    fmt: str = typer.Option("csv", "--format", help="csv (one UTF-8-with-BOM file per record kind) or xlsx "
+                            "(one sheet per record kind)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Folder for csv, file for xlsx."),
+) -> None:
+    """Export a batch dataset for spreadsheet users, Chinese headers intact."""
+    from .query import export
+
+    if fmt not in ("csv", "xlsx"):
+        sys.stderr.write(f"yusuan: error: --format must be csv or xlsx, not {fmt!r}\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+    written = export(dataset, fmt, out)
+    console.print(f"wrote {len(written)} file(s): {escape(', '.join(str(p) for p in written))}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

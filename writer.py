@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .schemas.arrow import to_table
@@ -20,24 +21,27 @@ def _umask() -> int:
     return mask
 
 
+TMP_SUFFIX = ".tmp"
+
+
+def write_atomic(table: pa.Table, target: Path) -> Path:
+    """Write an Arrow table to `target` through a hidden temporary file in the same folder,
+    renamed into place once complete. Returns `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output follows the umask
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
 def write_parquet(records: dict[str, list[Record]], out_dir: str | Path) -> dict[str, Path]:
     """Given records per kind and a folder, write `<kind>.parquet` for each kind; return the paths."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for kind, model in RECORD_KINDS.items():
-        if kind not in records:
-            continue
-        table = to_table(model, records[kind])
-        target = out / f"{kind}.parquet"
-        fd, tmp = tempfile.mkstemp(prefix=f".{kind}.", suffix=".parquet.tmp", dir=out)
-        os.close(fd)
-        try:
-            pq.write_table(table, tmp)
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output follows the umask
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written[kind] = target
-    return written
+    return {kind: write_atomic(to_table(model, records[kind]), out / f"{kind}.parquet")
+            for kind, model in RECORD_KINDS.items() if kind in records}

@@ -27,6 +27,8 @@ class Record(BaseModel):
 
 
 class DocumentRecord(Record):
+    """One row per input document."""
+
     doc_id: str = _f("sha256 of the input bytes, first 16 hex digits", zh="文档编号")
     source: str = _f("the input path as given", zh="来源")
     source_kind: Literal["text", "pdf"] = _f("what the input was", zh="来源类型")
@@ -39,6 +41,8 @@ class DocumentRecord(Record):
 
 
 class BudgetLine(Record):
+    """One row per printed non-empty cell of a coded table (功能分类 / 经济分类)."""
+
     doc_id: str = _f("document id", zh="文档编号")
     table: str = _f("table key, e.g. income_summary", zh="表")
     table_title: str = _f("the table title as printed", zh="表名")
@@ -58,6 +62,8 @@ class BudgetLine(Record):
 
 
 class SummaryLine(Record):
+    """One row per printed cell of a two-sided summary table or of the 三公 table."""
+
     doc_id: str = _f("document id", zh="文档编号")
     table: str = _f("table key, e.g. fiscal_grant_summary", zh="表")
     page: int = _f("1-based page", zh="页码")
@@ -70,6 +76,8 @@ class SummaryLine(Record):
 
 
 class Finding(Record):
+    """One row per identity that failed or was not checked, or input not read as printed."""
+
     doc_id: str = _f("document id", zh="文档编号")
     rule: str = _f("identity or check that produced it, e.g. row_sum, hierarchy", zh="规则")
     severity: Severity = _f("error | warning | info", zh="级别")
@@ -80,6 +88,22 @@ class Finding(Record):
     expected: Decimal | None = _f("what the identity says the cell should be (元)", zh="应为", unit="元")
     actual: Decimal | None = _f("what the document printed (元)", zh="实为", unit="元")
     message: str = _f("what failed, where, by how much", zh="说明")
+
+
+class ManifestEntry(Record):
+    """One row per input file of a batch (dataset/manifest.parquet)."""
+
+    path: str = _f("input path as found", zh="路径")
+    size: int = _f("bytes", zh="大小", unit="byte")
+    sha256: str = _f("sha256 of the bytes", zh="校验和")
+    doc_id: str = _f("document id (first 16 hex of sha256)", zh="文档编号")
+    status: Literal["ok", "findings", "failed", "skipped"] = _f(
+        "ok: every identity holds; findings: error findings exist; failed: not read; "
+        "skipped: a duplicate of another input", zh="状态")
+    error: str | None = _f("why it failed, or what it duplicates", zh="错误")
+    pages: int | None = _f("pages read", zh="页数")
+    seconds: Decimal | None = _f("extraction time, to the hundredth", zh="耗时", unit="s")
+    tool_version: str = _f("yusuan version that produced the row", zh="工具版本")
 
 
 RECORD_KINDS: dict[str, type[Record]] = {

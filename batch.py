@@ -1,0 +1,287 @@
+"""Batch conversion: many input files → one dataset, resumable, isolated per file.
+
+    plan(inputs, dataset)  which files to extract, which are done or duplicates
+    run(plan, engine)      extract each file in its own worker process, journal each result
+    finish(dataset)        write manifest.parquet and datapackage.json
+
+Every file is extracted in a child process of its own (forked, so it costs no imports),
+with a wall-clock timeout and an address-space cap: a file that hangs, crashes or
+exhausts memory is marked failed with its reason, and the batch goes on. The local engine
+keeps up to N such children running; the Dask engine runs the same per-file task on a
+Dask cluster's workers (which fork the same children when their configuration allows
+it, and run the task in-process otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import os
+import resource
+import time
+import traceback
+from dataclasses import dataclass, field
+from decimal import Decimal
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import __version__
+from .dataset import journal, load_manifest, remove_stale_temporaries, save_manifest, write_datapackage, write_parts
+from .errors import UnreadableDocument
+from .pipeline import doc_id_of, extract_document
+from .schemas.records import ManifestEntry
+
+SUFFIXES = (".pdf", ".txt")
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MEMORY_MB = 2048
+DONE = ("ok", "findings")
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class Plan:
+    tasks: list[Task] = field(default_factory=list)
+    entries: dict[str, ManifestEntry] = field(default_factory=dict)
+    """Rows carried over (done before) or decided without extraction (duplicates)."""
+    already_done: int = 0
+    duplicates: int = 0
+
+
+def discover(inputs: Iterable[str | Path]) -> list[Path]:
+    """Given files and folders, return every .pdf and .txt below them, sorted, once each."""
+    found: dict[str, Path] = {}
+    for item in inputs:
+        p = Path(item)
+        candidates = [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file())
+        for q in candidates:
+            if q.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in q.parts[-1:]):
+                found.setdefault(str(q), q)
+    return [found[k] for k in sorted(found)]
+
+
+def _sha256(path: Path) -> tuple[int, str]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest()
+
+
+def make_plan(files: list[Path], root: Path) -> Plan:
+    """Decide per file: skip (done before with the same bytes and tool version), duplicate
+    (same bytes as another input: extracted once), or extract (new, changed, or failed before)."""
+    previous = load_manifest(root)
+    plan = Plan()
+    owner: dict[str, str] = {}  # sha256 → the path that is (or was) extracted for it
+    for entry in previous.values():
+        if entry.status in DONE and entry.tool_version == __version__:
+            owner.setdefault(entry.sha256, entry.path)
+    for f in files:
+        path = str(f)
+        try:
+            size, digest = _sha256(f)
+        except OSError as exc:
+            plan.entries[path] = ManifestEntry(path=path, size=0, sha256="", doc_id="", status="failed",
+                                               error=f"cannot be read ({exc.strerror or exc})", pages=None,
+                                               seconds=None, tool_version=__version__)
+            continue
+        old = previous.get(path)
+        if old and old.sha256 == digest and old.tool_version == __version__ and old.status != "failed":
+            plan.entries[path] = old
+            plan.already_done += 1
+            owner.setdefault(digest, path)
+            continue
+        if digest in owner and owner[digest] != path:
+            plan.entries[path] = ManifestEntry(path=path, size=size, sha256=digest, doc_id=digest[:16],
+                                               status="skipped", error=f"duplicate of {owner[digest]}",
+                                               pages=None, seconds=None, tool_version=__version__)
+            plan.duplicates += 1
+            continue
+        owner[digest] = path
+        plan.tasks.append(Task(path=path, size=size, sha256=digest))
+    return plan
+
+
+def extract_one(task: Task, root: str) -> ManifestEntry:
+    """Extract one file and write its parts into the dataset; return its manifest row."""
+    started = time.perf_counter()
+
+    def entry(status: str, error: str | None = None, pages: int | None = None) -> ManifestEntry:
+        seconds = Decimal(str(round(time.perf_counter() - started, 2)))
+        return ManifestEntry(path=task.path, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
+                             status=status, error=error, pages=pages, seconds=seconds, tool_version=__version__)
+
+    try:
+        result = extract_document(task.path)
+    except UnreadableDocument as exc:
+        return entry("failed", exc.reason)
+    except MemoryError:
+        return entry("failed", "memory limit exceeded")
+    except Exception as exc:  # a bug in yusuan must not stop the batch; the manifest names it
+        return entry("failed", f"internal error: {type(exc).__name__}: {exc}")
+    doc = result.document
+    if doc.doc_id != task.sha256[:16]:
+        return entry("failed", "file changed while the batch read it")
+    write_parts(Path(root), result.records, doc.fiscal_year, doc.doc_id)
+    return entry("findings" if result.errors else "ok", pages=doc.pages)
+
+
+def _child(task: Task, root: str, memory_mb: int | None, conn) -> None:
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        conn.send(extract_one(task, root).model_dump())
+    except BaseException:
+        conn.send({"error": traceback.format_exc(limit=-1).strip().splitlines()[-1]})
+    finally:
+        conn.close()
+
+
+def _can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+
+
+def _failed(task: Task, error: str, seconds: float) -> ManifestEntry:
+    return ManifestEntry(path=task.path, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
+                         status="failed", error=error, pages=None, seconds=Decimal(str(round(seconds, 2))),
+                         tool_version=__version__)
+
+
+def run_isolated(tasks: list[Task], root: str, workers: int, timeout: float, memory_mb: int | None,
+                 on_done: Callable[[ManifestEntry], None]) -> None:
+    """Extract tasks in forked children, at most `workers` at a time, each under `timeout`
+    seconds and `memory_mb`; call `on_done` with each manifest row as it finishes."""
+    if not _can_fork():
+        for task in tasks:
+            on_done(extract_one(task, root))
+        return
+    ctx = mp.get_context("fork")
+    pending = list(reversed(tasks))
+    running: dict = {}  # sentinel → (process, conn, task, started)
+    while pending or running:
+        while pending and len(running) < max(1, workers):
+            task = pending.pop()
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(task, root, memory_mb, send), daemon=True)
+            proc.start()
+            send.close()
+            running[proc.sentinel] = (proc, recv, task, time.monotonic())
+        now = time.monotonic()
+        deadline = min(started + timeout for _, _, _, started in running.values())
+        ready = wait([c for _, c, _, _ in running.values()] + list(running), timeout=max(0.0, deadline - now))
+        finished = set()
+        for sentinel, (proc, conn, task, started) in running.items():
+            if conn in ready or sentinel in ready:
+                try:
+                    payload = conn.recv() if conn.poll() else None
+                except (EOFError, OSError):
+                    payload = None
+                proc.join(timeout=5)
+                if payload is None or "status" not in payload:
+                    code = proc.exitcode
+                    reason = (payload or {}).get("error") or (
+                        "memory limit exceeded or worker crashed" if code and code < 0 else f"worker exited with code {code}")
+                    on_done(_failed(task, reason, time.monotonic() - started))
+                else:
+                    on_done(ManifestEntry(**payload))
+                finished.add(sentinel)
+            elif time.monotonic() - started >= timeout:
+                proc.kill()
+                proc.join()
+                on_done(_failed(task, f"timed out after {timeout:g} s", time.monotonic() - started))
+                finished.add(sentinel)
+        for sentinel in finished:
+            running.pop(sentinel)[1].close()
+
+
+def _dask_task(task: Task, root: str, timeout: float, memory_mb: int | None) -> dict:
+    out: list[ManifestEntry] = []
+    run_isolated([task], root, 1, timeout, memory_mb, out.append)
+    return out[0].model_dump()
+
+
+def run_dask(tasks: list[Task], root: str, workers: int, timeout: float, memory_mb: int | None,
+             on_done: Callable[[ManifestEntry], None], scheduler: str | None = None) -> None:
+    """Run the same per-file task on a Dask cluster: `scheduler` to join one, else a
+    LocalCluster of `workers` processes (non-daemonic, so each task forks its child)."""
+    import dask
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    with dask.config.set({"distributed.worker.daemon": False}):
+        if scheduler:
+            client, cluster = Client(scheduler), None
+        else:
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            futures = [client.submit(_dask_task, t, root, timeout, memory_mb, key=f"yusuan-{t.sha256[:16]}",
+                                     pure=False) for t in tasks]
+            for future in as_completed(futures):
+                on_done(ManifestEntry(**future.result()))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@dataclass
+class BatchResult:
+    entries: dict[str, ManifestEntry]
+    plan: Plan
+    seconds: float
+
+    def count(self, status: str) -> int:
+        return sum(e.status == status for e in self.entries.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no file failed, 1 otherwise."""
+        return 1 if self.count("failed") else 0
+
+
+def run_batch(inputs: Iterable[str | Path], out: str | Path, *, workers: int = 1, engine: str = "local",
+              scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+              memory_mb: int | None = DEFAULT_MEMORY_MB,
+              on_plan: Callable[[Plan], None] | None = None,
+              on_done: Callable[[ManifestEntry], None] | None = None) -> BatchResult:
+    """Convert every .pdf/.txt below `inputs` into the dataset at `out`; resumable."""
+    started = time.perf_counter()
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(root)
+    plan = make_plan(discover(inputs), root)
+    if on_plan:
+        on_plan(plan)
+    entries = dict(plan.entries)
+
+    def done(entry: ManifestEntry) -> None:
+        journal(root, entry)
+        entries[entry.path] = entry
+        if on_done:
+            on_done(entry)
+
+    if engine == "dask":
+        run_dask(plan.tasks, str(root), workers, timeout, memory_mb, done, scheduler)
+    else:
+        run_isolated(plan.tasks, str(root), workers, timeout, memory_mb, done)
+    previous = load_manifest(root)
+    previous.update(entries)
+    save_manifest(root, previous)
+    write_datapackage(root)
+    return BatchResult(entries=entries, plan=plan, seconds=time.perf_counter() - started)
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,157 @@
+"""The batch dataset on disk: Hive-partitioned Parquet parts, the manifest, and the
+Frictionless descriptor.
+
+    dataset/<record kind>/fiscal_year=YYYY/part-<doc_id>.parquet
+    dataset/manifest.parquet          one row per input file
+    dataset/datapackage.json          what every resource and column means
+    dataset/_journal.jsonl            manifest rows as files finish (crash-safe; ignored by readers)
+
+Parts are written through hidden temporary files and renamed into place (writer), and a
+file's manifest row is journalled only after all its parts are in place, so a run killed
+at any moment leaves no partial file visible and loses no finished file. Readers
+(pyarrow.dataset, DuckDB, Spark) skip names starting with `.` or `_`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .domain import TABLES
+from .schemas.arrow import arrow_schema, to_table
+from .schemas.records import RECORD_KINDS, ManifestEntry, Record
+from .writer import TMP_SUFFIX, write_atomic
+
+MANIFEST = "manifest.parquet"
+JOURNAL = "_journal.jsonl"
+DATAPACKAGE = "datapackage.json"
+PARTITION = "fiscal_year"
+UNKNOWN_YEAR = "__HIVE_DEFAULT_PARTITION__"  # what Hive, Spark and pyarrow read as null
+
+
+def part_path(root: Path, kind: str, fiscal_year: int | None, doc_id: str) -> Path:
+    """Where one document's records of one kind go."""
+    year = UNKNOWN_YEAR if fiscal_year is None else str(fiscal_year)
+    return root / kind / f"{PARTITION}={year}" / f"part-{doc_id}.parquet"
+
+
+def part_schema(kind: str) -> pa.Schema:
+    """A kind's schema as stored in parts: the partition column lives in the path only."""
+    schema = arrow_schema(RECORD_KINDS[kind])
+    i = schema.get_field_index(PARTITION)
+    return schema if i < 0 else schema.remove(i)
+
+
+def write_parts(root: Path, records: dict[str, list[Record]], fiscal_year: int | None, doc_id: str) -> list[Path]:
+    """Write one document's non-empty record kinds as parts; the documents part always."""
+    written = []
+    for kind, model in RECORD_KINDS.items():
+        rows = records.get(kind, [])
+        if not rows and kind != "documents":
+            continue
+        table = to_table(model, rows)
+        if PARTITION in table.column_names:
+            table = table.drop_columns([PARTITION])
+        written.append(write_atomic(table, part_path(root, kind, fiscal_year, doc_id)))
+    return written
+
+
+def remove_stale_temporaries(root: Path) -> int:
+    """Delete temporary files a killed run left behind; return how many."""
+    n = 0
+    for tmp in root.rglob(f".*{TMP_SUFFIX}"):
+        tmp.unlink(missing_ok=True)
+        n += 1
+    return n
+
+
+def journal(root: Path, entry: ManifestEntry) -> None:
+    """Append one finished file's manifest row durably (flushed and fsynced)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / JOURNAL, "a", encoding="utf-8") as fh:
+        fh.write(entry.model_dump_json() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def load_manifest(root: Path) -> dict[str, ManifestEntry]:
+    """Return the manifest rows by path: manifest.parquet, then the journal (newer wins).
+
+    A line the journal lost to a kill mid-write is ignored: its file is simply done again.
+    """
+    entries: dict[str, ManifestEntry] = {}
+    if (root / MANIFEST).exists():
+        for row in pq.read_table(root / MANIFEST).to_pylist():
+            entries[row["path"]] = ManifestEntry(**row)
+    if (root / JOURNAL).exists():
+        for line in (root / JOURNAL).read_text(encoding="utf-8").splitlines():
+            try:
+                entry = ManifestEntry.model_validate_json(line)
+            except ValueError:
+                continue
+            entries[entry.path] = entry
+    return entries
+
+
+def save_manifest(root: Path, entries: dict[str, ManifestEntry]) -> Path:
+    """Write manifest.parquet atomically from all rows, sorted by path; clear the journal."""
+    rows = [entries[p] for p in sorted(entries)]
+    target = write_atomic(to_table(ManifestEntry, rows), root / MANIFEST)
+    (root / JOURNAL).unlink(missing_ok=True)
+    return target
+
+
+_FRICTIONLESS_TYPES = {"string": "string", "int32": "integer", "timestamp[us, tz=UTC]": "datetime"}
+
+
+def _field(field: pa.Field) -> dict:
+    if pa.types.is_decimal(field.type):
+        typ = "number"
+    elif pa.types.is_list(field.type):
+        typ = "array"
+    else:
+        typ = _FRICTIONLESS_TYPES.get(str(field.type), "any")
+    meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
+    out = {"name": field.name, "type": typ, "description": meta.get("description", "")}
+    if meta.get("zh"):
+        out["title"] = meta["zh"]
+    if meta.get("unit"):
+        out["unit"] = meta["unit"]
+    if pa.types.is_decimal(field.type):
+        out["decimal"] = {"precision": field.type.precision, "scale": field.type.scale}
+    if field.name == "table":
+        out["constraints"] = {"enum": sorted(TABLES)}
+    return out
+
+
+def write_datapackage(root: Path) -> Path:
+    """Describe the dataset as a Frictionless data package (datapackage.json), atomically."""
+    resources = []
+    for kind in RECORD_KINDS:
+        parts = sorted(str(p.relative_to(root)) for p in (root / kind).rglob("part-*.parquet")) \
+            if (root / kind).exists() else []
+        schema = part_schema(kind)
+        fields = [_field(f) for f in schema]
+        fields.append({"name": PARTITION, "type": "integer", "description":
+                       "budget year, from the Hive partition folder (fiscal_year=YYYY)"})
+        resources.append({"name": kind, "path": parts, "format": "parquet", "profile": "tabular-data-resource",
+                          "description": RECORD_KINDS[kind].__doc__ or kind, "schema": {"fields": fields}})
+    resources.append({"name": "manifest", "path": MANIFEST, "format": "parquet", "profile": "tabular-data-resource",
+                      "description": "one row per input file of the batch",
+                      "schema": {"fields": [_field(f) for f in arrow_schema(ManifestEntry)]}})
+    package = {
+        "profile": "tabular-data-package",
+        "name": "yusuan-dataset",
+        "title": "Budget documents extracted by yusuan",
+        "resources": resources,
+        "yusuan:tables": {key: list(spec.titles) for key, spec in TABLES.items()},
+    }
+    target = root / DATAPACKAGE
+    tmp = root / f".{DATAPACKAGE}{TMP_SUFFIX}"
+    tmp.write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
