@@ -6,7 +6,9 @@ input, as a ratio, so numbers from different machines compare:
   (decode, split into lines, parse every number-shaped token) — the cost of structure,
   columns and checks over reading;
 - pdf: the whole pipeline on each real PDF in ../shared/real/ (skipped when absent) vs.
-  pdfplumber's own `extract_tables()` on the same pages.
+  pdfplumber's own `extract_tables()` on the same pages;
+- batch: `yusuan batch` over N copies of the samples (bytes varied so none is a
+  duplicate) with 1 and with 2 workers: files/s, pages/s and the scaling ratio.
 """
 
 from __future__ import annotations
@@ -78,15 +80,41 @@ def bench_pdf(repeat: int) -> None:
     print(f"pdf   median speed ratio pipeline vs extract_tables: {statistics.median(ratios):.2f}x")
 
 
+def bench_batch(copies: int) -> None:
+    import tempfile
+
+    from yusuan.batch import run_batch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        samples = sorted((ROOT / "samples").glob("*.txt"))
+        for i in range(copies):
+            sample = samples[i % len(samples)]
+            (src / f"{i:05d}-{sample.name}").write_bytes(sample.read_bytes() + f"\n\n\n\n附注 {i}\n".encode())
+        rates = {}
+        for workers in (1, 2):
+            out = Path(tmp) / f"out{workers}"
+            result = run_batch([src], out, workers=workers)
+            pages = sum(e.pages or 0 for e in result.entries.values())
+            rates[workers] = copies / result.seconds
+            print(f"batch {copies} files, {workers} worker(s): {rates[workers]:6.1f} files/s "
+                  f"{pages / result.seconds:7.1f} pages/s")
+        print(f"batch scaling 2 workers vs 1: {rates[2] / rates[1]:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["text", "pdf"])
+    parser.add_argument("--only", choices=["text", "pdf", "batch"])
+    parser.add_argument("--copies", type=int, default=200, help="files in the batch benchmark")
     args = parser.parse_args()
     if args.only in (None, "text"):
         bench_text(args.repeat)
     if args.only in (None, "pdf"):
         bench_pdf(args.repeat)
+    if args.only in (None, "batch"):
+        bench_batch(args.copies)
 
 
 if __name__ == "__main__":
