@@ -233,3 +233,17 @@ def test_cli_batch_and_query(tmp_path):
     assert q.returncode == 0 and json.loads(q.stdout) == [{"n": 690}]
     bad = subprocess.run(_cli("query", str(out), "SELECT nonsense FROM nowhere"), capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("yusuan: error: query failed")
+
+
+def test_dask_engine_joins_an_existing_scheduler(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    src = tmp_path / "in"
+    _copies(src, 3)
+    # Workers of a cluster we did not start are daemonic: the task then runs in-process.
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        run_batch([src], tmp_path / "joined", workers=1, engine="dask", scheduler=cluster.scheduler_address)
+    run_batch([src], tmp_path / "local", workers=1)
+    for kind in KINDS:
+        assert _rows(tmp_path / "joined", kind) == _rows(tmp_path / "local", kind), kind
+    assert {v["status"] for v in _manifest(tmp_path / "joined").values()} == {"ok"}
