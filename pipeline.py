@@ -21,7 +21,8 @@ from . import __version__
 from .errors import UnreadableDocument
 from .extract.decode import decode_text
 from .extract.pdf_reader import read_pdf_pages
-from .extract.tables import parse_pages
+from .extract.forms import find_forms, parse_form
+from .extract.tables import match_title, parse_pages
 from .extract.text_reader import split_pages
 from .normalize.columns import decide
 from .normalize.records import to_records
@@ -31,6 +32,7 @@ from .schemas.intermediate import Check, Page, ParseIssue
 from .schemas.records import RECORD_KINDS, BudgetLine, DocumentRecord, Finding, Record, SummaryLine
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
+from .validate.projects import check_projects
 
 
 @dataclass
@@ -135,12 +137,23 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by)
     checks = evaluate(identities, rows, decision.assignments) + not_checked
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
-    if not parsed.tables:
+    projects, items, indicators = [], [], []
+    for form in find_forms(pages, match_title):
+        got = parse_form(form, doc_id, parsed.fiscal_year)
+        if got is not None:
+            projects.append(got.project)
+            items += got.items
+            indicators += got.indicators
+            issues += got.issues
+    project_checks, project_issues = check_projects(projects, items)
+    checks += project_checks
+    issues += project_issues
+    if not parsed.tables and not projects:
         issues.append(ParseIssue(rule="no_tables_found", severity="warning",
                                  message=f"{source}: no budget table title found; nothing to extract"))
     document = DocumentRecord(
         doc_id=doc_id, source=source, source_kind=source_kind,
-        doc_type="department_budget" if parsed.tables else "unknown",
+        doc_type="department_budget" if parsed.tables else "performance_targets" if projects else "unknown",
         department=parsed.department, fiscal_year=parsed.fiscal_year, pages=parsed.pages,
         extracted_at=datetime.now(timezone.utc), tool_version=__version__)
     cells: dict[str, int] = {}
@@ -150,7 +163,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
               for t in layouts.values()]
     records: dict[str, list[Record]] = {
         "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),
-        "findings": _findings(doc_id, issues, checks)}
+        "findings": _findings(doc_id, issues, checks),
+        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": []}
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
 
 

@@ -116,6 +116,47 @@ class DocumentWords(_Frozen):
         return tuple(re.compile(p) for p in self.fiscal_year_patterns)
 
 
+class MoneyField(_Frozen):
+    field: str
+    label: str
+
+
+class FormWords(_Frozen):
+    titles: tuple[str, ...]
+    labels: tuple[str, ...]
+    applicant_pattern: str
+    period_pattern: str
+    subitems_header: str
+    indicators_header: str
+    money_fields: tuple[MoneyField, ...]
+    categories: tuple[str, ...]
+    subcategories: tuple[str, ...]
+    doc_number_pattern: str
+
+
+class TargetWords(_Frozen):
+    operators: tuple[tuple[str, str], ...]
+    relative_words: tuple[str, ...]
+    units: tuple[str, ...]
+    qualitative: tuple[str, ...]
+
+
+class PerformanceWords(_Frozen):
+    form: FormWords
+    framework: dict[str, dict[str, tuple[str, ...]]]
+    """一级 → 二级 → common 三级 names (or name parts), in printed order."""
+    targets: TargetWords
+
+    @cached_property
+    def level2_of(self) -> dict[str, str]:
+        """二级 → its 一级."""
+        return {l2: l1 for l1, l2s in self.framework.items() for l2 in l2s}
+
+    @cached_property
+    def level2_order(self) -> tuple[str, ...]:
+        return tuple(l2 for l2s in self.framework.values() for l2 in l2s)
+
+
 def _load(name: str) -> dict:
     return tomllib.loads(resources.files(__package__).joinpath(name).read_text("utf-8"))
 
@@ -130,3 +171,4 @@ IDENTITIES: tuple[IdentitySpec, ...] = tuple(
     IdentitySpec(**spec) for spec in _load("identities.toml")["identity"]
 )
 DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))
+PERFORMANCE: PerformanceWords = PerformanceWords(**_load("performance.toml"))

@@ -12,6 +12,9 @@ import re
 from ..normalize.text import clean
 from ..schemas.intermediate import Page
 
+_INDENT = (" ", "\t", "\u3000")
+# A new paragraph run into the line before it: a sentence end, then an indent.
+_PARAGRAPH_IN_LINE = re.compile(r"(?<=[。；！？])[ \t\u3000]{4,}")
 _PAGE_BREAK = re.compile(r"\f|\n[ \t\u3000]*(?:\n[ \t\u3000]*){3,}")
 
 
@@ -19,8 +22,10 @@ def split_pages(text: str) -> list[Page]:
     """Given decoded text, return its pages (1-based), each with its non-blank lines (spaces normalised)."""
     pages = []
     for number, chunk in enumerate(_PAGE_BREAK.split(text), start=1):
-        lines = tuple(f for f in (clean(line) for line in chunk.split("\n")) if f)
-        pages.append(Page(number=number, lines=lines))
+        kept = [(clean(piece), i > 0 or piece[:1] in _INDENT)
+                for line in chunk.split("\n") for i, piece in enumerate(_PARAGRAPH_IN_LINE.split(line))]
+        kept = [(line, ind) for line, ind in kept if line]
+        pages.append(Page(number=number, lines=tuple(x for x, _ in kept), indented=tuple(i for _, i in kept)))
     # Leading/trailing breaks make empty pages at the ends; inner empty pages are real.
     while pages and not pages[-1].lines:
         pages.pop()

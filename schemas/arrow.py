@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -21,8 +21,8 @@ MONEY_PRECISION = 22
 MONEY_SCALE = 2
 
 
-def _arrow_type(annotation) -> tuple[pa.DataType, bool]:
-    """Given a field annotation, return (arrow type, nullable)."""
+def _arrow_type(annotation, scale: int = MONEY_SCALE) -> tuple[pa.DataType, bool]:
+    """Given a field annotation, return (arrow type, nullable); `scale` for Decimal fields."""
     nullable = False
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
@@ -37,9 +37,11 @@ def _arrow_type(annotation) -> tuple[pa.DataType, bool]:
     if annotation is int:
         return pa.int32(), nullable
     if annotation is Decimal:
-        return pa.decimal128(MONEY_PRECISION, MONEY_SCALE), nullable
+        return pa.decimal128(MONEY_PRECISION + scale - MONEY_SCALE, scale), nullable
     if annotation is datetime:
         return pa.timestamp("us", tz="UTC"), nullable
+    if annotation is date:
+        return pa.date32(), nullable
     if annotation is bool:
         return pa.bool_(), nullable
     if origin in (list, tuple):
@@ -52,9 +54,9 @@ def arrow_schema(model: type[Record]) -> pa.Schema:
     """Given a record model, return its Arrow schema with descriptions as field metadata."""
     fields = []
     for name, info in model.model_fields.items():
-        typ, nullable = _arrow_type(info.annotation)
-        meta = {"description": info.description or ""}
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        typ, nullable = _arrow_type(info.annotation, int(extra.get("scale", MONEY_SCALE)))
+        meta = {"description": info.description or ""}
         meta.update({k: str(v) for k, v in extra.items()})
         fields.append(pa.field(name, typ, nullable=nullable, metadata=meta))
     return pa.schema(fields, metadata={"yusuan.model": model.__name__,

@@ -27,6 +27,8 @@ class Line(_Data):
 class Page(_Data):
     number: int
     lines: tuple[str, ...]
+    indented: tuple[bool, ...] = ()
+    """Per line: printed with leading white space (a paragraph start in raw text)."""
 
 
 class Token(_Data):

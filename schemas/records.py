@@ -8,7 +8,7 @@ these models, so a column is described exactly once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Severity = Literal["error", "warning", "info"]
 
 
-def _f(description: str, *, zh: str = "", unit: str = "", **kw):
-    extra = {k: v for k, v in (("zh", zh), ("unit", unit)) if v}
+def _f(description: str, *, zh: str = "", unit: str = "", scale: int | None = None, **kw):
+    extra = {k: v for k, v in (("zh", zh), ("unit", unit), ("scale", scale)) if v}
     return Field(description=description, json_schema_extra=extra or None, **kw)
 
 
@@ -90,6 +90,76 @@ class Finding(Record):
     message: str = _f("what failed, where, by how much", zh="说明")
 
 
+class ProjectRecord(Record):
+    """One row per project of a performance-target form (绩效目标申报表) or project explanation."""
+
+    doc_id: str = _f("document id", zh="文档编号")
+    page: int = _f("page where the form starts", zh="页码")
+    project: str = _f("项目名称", zh="项目名称")
+    applicant: str | None = _f("申报单位名称", zh="申报单位")
+    fiscal_year: int | None = _f("year of the form", zh="年度")
+    category: str | None = _f("ticked 项目类型 box of the first group, e.g. 经常性专项业务费", zh="项目类型")
+    subcategory: str | None = _f("ticked box of the second group, e.g. 其他事业专业类", zh="项目子类型")
+    start: str | None = _f("开始时间 as printed", zh="开始时间")
+    end: str | None = _f("结束时间 as printed", zh="结束时间")
+    start_date: date | None = _f("开始时间 as a date, where it can be read", zh="开始日期")
+    end_date: date | None = _f("结束时间 as a date, where it can be read", zh="结束日期")
+    total_budget: Decimal | None = _f("项目总预算", zh="项目总预算", unit="元")
+    current_budget: Decimal | None = _f("项目当年预算", zh="项目当年预算", unit="元")
+    prev_budget: Decimal | None = _f("同名项目上年预算额", zh="上年预算额", unit="元")
+    prev_executed: Decimal | None = _f("同名项目上年预算执行数", zh="上年执行数", unit="元")
+    summary: str | None = _f("项目概况", zh="项目概况")
+    basis_docs: list[str] = _f("文号 cited in 立项依据, e.g. 沪府办发〔2016〕39号", zh="立项依据文号")
+    goal_total: str | None = _f("项目总目标", zh="项目总目标")
+    goal_annual: str | None = _f("年度绩效目标", zh="年度绩效目标")
+
+
+class ProjectItem(Record):
+    """One row per sub-item (子项目) of a project."""
+
+    doc_id: str = _f("document id", zh="文档编号")
+    page: int = _f("page the sub-item is printed on", zh="页码")
+    project: str = _f("项目名称", zh="项目名称")
+    item: str = _f("子项目名称 as printed", zh="子项目名称")
+    amount: Decimal = _f("预算金额", zh="预算金额", unit="元")
+    raw: str = _f("the amount as printed", zh="原文")
+
+
+class Indicator(Record):
+    """One row per 三级 indicator of a project's performance targets."""
+
+    doc_id: str = _f("document id", zh="文档编号")
+    page: int = _f("page the indicator is printed on", zh="页码")
+    project: str = _f("项目名称", zh="项目名称")
+    level1: str | None = _f("一级指标", zh="一级指标")
+    level2: str | None = _f("二级指标", zh="二级指标")
+    level3: str = _f("三级指标 (wrapped lines joined)", zh="三级指标")
+    target: str = _f("指标目标值 as printed (wrapped lines joined)", zh="指标目标值")
+    op: str | None = _f("≥ ≤ = > < parsed from the target, or null", zh="比较")
+    value: Decimal | None = _f("number parsed from the target", zh="目标值", scale=6)
+    unit: str | None = _f("unit of the value (%, 件 …) or null", zh="单位")
+    kind: Literal["numeric", "qualitative", "relative"] = _f(
+        "numeric (≥99%), qualitative (健全), relative (较上年增长, ≥前五年平均值的110%)", zh="类型")
+    level_source: Literal["layout", "framework", "guess"] = _f(
+        "how levels 1-2 were decided: read from the layout, the indicator framework (data), or a guess",
+        zh="级别来源")
+    target_source: Literal["layout", "guess"] = _f(
+        "layout: the target was printed with its indicator; guess: the text separated them and "
+        "they were paired by order", zh="目标来源")
+
+
+class ProseFigure(Record):
+    """One row per figure restated in the explanatory prose (预算编制说明, 其他相关情况说明)."""
+
+    doc_id: str = _f("document id", zh="文档编号")
+    page: int = _f("page", zh="页码")
+    label: str = _f("what the figure is, e.g. 预算支出总额 or the 科目 name", zh="项目")
+    amount: Decimal = _f("the figure converted to 元", zh="金额", unit="元")
+    raw: str = _f("the figure as printed", zh="原文")
+    unit: str = _f("unit printed (万元)", zh="原单位")
+    sentence: str = _f("the sentence it was read from", zh="原句")
+
+
 class ManifestEntry(Record):
     """One row per input file of a batch (dataset/manifest.parquet)."""
 
@@ -111,5 +181,9 @@ RECORD_KINDS: dict[str, type[Record]] = {
     "budget_lines": BudgetLine,
     "summary_lines": SummaryLine,
     "findings": Finding,
+    "projects": ProjectRecord,
+    "project_items": ProjectItem,
+    "indicators": Indicator,
+    "prose_figures": ProseFigure,
 }
 """Record kind → model; the kind is also the Parquet file stem."""

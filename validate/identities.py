@@ -211,6 +211,8 @@ def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
     """The cross-table identities of identities.toml, expanded over codes and items."""
     out, checks = [], []
     for spec in IDENTITIES:
+        if not any(r.table_key in index.layouts for r in (spec.left, *spec.right)):
+            continue  # none of its tables is in this document: nothing to say
         for left_key, right_keys in _keys(spec, index):
             where = f"{spec.left.table_key}[{left_key}].{spec.left.column}"
             label = f"{where} {'≥' if spec.relation == 'ge' else '='} " + " + ".join(
