@@ -21,7 +21,7 @@ from . import __version__
 from .errors import UnreadableDocument
 from .extract.decode import decode_text
 from .extract.pdf_reader import read_pdf_pages
-from .extract.forms import find_forms, parse_form
+from .extract.forms import find_forms, parse_form, unread_forms
 from .extract.tables import match_title, parse_pages
 from .extract.text_reader import split_pages
 from .normalize.columns import decide
@@ -145,6 +145,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
             items += got.items
             indicators += got.indicators
             issues += got.issues
+    issues += unread_forms(pages)
     project_checks, project_issues = check_projects(projects, items)
     checks += project_checks
     issues += project_issues

@@ -123,6 +123,7 @@ class MoneyField(_Frozen):
 
 class FormWords(_Frozen):
     titles: tuple[str, ...]
+    unread_titles: tuple[str, ...] = ()
     labels: tuple[str, ...]
     applicant_pattern: str
     period_pattern: str

@@ -54,6 +54,14 @@ def _is_title(text: str) -> bool:
     return compact(text) in _TITLES
 
 
+def unread_forms(pages: list[Page]) -> list[ParseIssue]:
+    """An info issue per page with a form layout yusuan does not read from text."""
+    unread = {compact(t) for t in FORM.unread_titles}
+    return [ParseIssue(rule="form_layout_not_read", severity="info", page=p.number,
+                       message=f"page {p.number}: {line} — this form layout is not read from text yet")
+            for p in pages for line in p.lines if compact(line) in unread]
+
+
 def find_forms(pages: list[Page], is_table_title) -> list[list[FormLine]]:
     """Given pages, return each form's lines (with page numbers), in document order."""
     forms: list[list[FormLine]] = []

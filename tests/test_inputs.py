@@ -28,7 +28,9 @@ from yusuan.normalize.numbers import parse_amount
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "samples" / "000_b1fb1c67835c9330.txt"
 YUSUAN = Path(sys.executable).with_name("yusuan")
-OUTPUT_FILES = {"documents.parquet", "budget_lines.parquet", "summary_lines.parquet", "findings.parquet"}
+from yusuan.schemas.records import RECORD_KINDS  # noqa: E402
+
+OUTPUT_FILES = {f"{kind}.parquet" for kind in RECORD_KINDS}
 
 ROW_2011702 = "201 17 02 一般行政管理事务 2,570,219 2,570,219"
 INCOME_TOTAL_LINE = "1,685,920,000 967,450,000 635,480,000 72,190,000 10,800,000合计"
