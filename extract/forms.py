@@ -94,7 +94,7 @@ def _paragraphs(lines: list[FormLine]) -> list[str]:
     for ln in lines:
         if _is_label(ln.text) or "√" in ln.text or "□" in ln.text:
             continue
-        if not paras or (ln.indented and not _LIST_NEXT.match(fold(ln.text))):
+        if not paras or (ln.indented and not _LIST_NEXT.match(ln.text.strip())):
             paras.append([ln.text])
         else:
             paras[-1].append(ln.text)
@@ -240,7 +240,7 @@ def parse_form(lines: list[FormLine], doc_id: str, fallback_year: int | None) ->
     year = int(_YEAR.search(fold(lines[year_line].text)).group("year")) if year_line is not None else fallback_year
     applicant = None
     for ln in lines:
-        m = _APPLICANT.search(fold(ln.text))
+        m = _APPLICANT.search(ln.text)
         if m:
             applicant = m.group("name").strip()
             break
