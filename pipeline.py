@@ -33,6 +33,7 @@ from .schemas.records import RECORD_KINDS, BudgetLine, DocumentRecord, Finding, 
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
 from .validate.projects import check_projects
+from .validate.prose import figure_identities, read_figures
 
 
 @dataclass
@@ -132,7 +133,12 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     started = time.perf_counter()
     parsed = parse_pages(pages)
     rows, layouts, prep_issues = prepare(parsed)
-    identities, not_checked, structure_issues = identity_builder.build(rows, layouts)
+    index = identity_builder.Index(rows, layouts)
+    identities, not_checked, structure_issues = identity_builder.build(rows, layouts, index)
+    figures = read_figures(pages, doc_id) if parsed.tables else []
+    prose_identities, prose_not_checked = figure_identities(figures, index)
+    identities += prose_identities
+    not_checked += prose_not_checked
     decision = decide(rows, identities)
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by)
     checks = evaluate(identities, rows, decision.assignments) + not_checked
@@ -165,7 +171,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     records: dict[str, list[Record]] = {
         "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),
         "findings": _findings(doc_id, issues, checks),
-        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": []}
+        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": [f for f, _ in figures]}
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
 
 

@@ -158,6 +158,16 @@ class PerformanceWords(_Frozen):
         return tuple(l2 for l2s in self.framework.values() for l2 in l2s)
 
 
+class FigureSpec(_Frozen):
+    label: str
+    pattern: str
+    cell: CellRef
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+
 def _load(name: str) -> dict:
     return tomllib.loads(resources.files(__package__).joinpath(name).read_text("utf-8"))
 
@@ -173,3 +183,4 @@ IDENTITIES: tuple[IdentitySpec, ...] = tuple(
 )
 DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))
 PERFORMANCE: PerformanceWords = PerformanceWords(**_load("performance.toml"))
+FIGURES: tuple[FigureSpec, ...] = tuple(FigureSpec(**f) for f in _load("prose.toml")["figure"])

@@ -26,7 +26,7 @@ from .solver import UNBOUNDED, Constraint, Problem, SearchLimit, revise
 
 RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
               "summary_subtotal": 3, "summary_balance": 3, "summary_vs_table": 4,
-              "cross_table": 4, "cross_unit": 5}
+              "cross_table": 4, "cross_unit": 5, "prose_vs_table": 6}
 
 
 @dataclass
@@ -40,7 +40,7 @@ class ColumnDecision:
 
 def _scale(rows: list[Row], identities: list[Identity]) -> int:
     places = [-v.as_tuple().exponent for r in rows for v in r.values if v is not None]
-    places += [-i.tolerance.normalize().as_tuple().exponent for i in identities]
+    places += [-x.normalize().as_tuple().exponent for i in identities for x in (i.tolerance, i.constant)]
     return 10 ** max([0, *places])
 
 
@@ -59,8 +59,9 @@ def _constraint(idt: Identity, rows: list[Row], scale: int) -> Constraint:
         vars_.append(rid)
         contrib.append(tuple(vals))
     tol = int(idt.tolerance * scale)
-    return Constraint(vars=tuple(vars_), contrib=tuple(contrib), lo=-tol,
-                      hi=UNBOUNDED if idt.relation == "ge" else tol)
+    const = int(idt.constant * scale)
+    return Constraint(vars=tuple(vars_), contrib=tuple(contrib), lo=const - tol,
+                      hi=UNBOUNDED if idt.relation == "ge" else const + tol)
 
 
 def _printed(row: Row, a: Assignment) -> tuple:

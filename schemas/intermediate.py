@@ -158,6 +158,10 @@ class Identity(_Data):
     relation: Literal["eq", "ge"] = "eq"
     severity: Literal["error", "warning"] = "error"
     """How a failure is graded beyond the rounding envelope."""
+    constant: Decimal = Decimal(0)
+    """Added to the right side: a figure printed outside any table (prose)."""
+    rounded: bool = False
+    """The right side is a rounded restatement: within `tolerance` it holds (pass)."""
     table: str
     code: str | None
     column: str | None

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 EXPECTED = Path(__file__).parent / "data" / "seed000_expected_cells.csv"
+SEED_TEXT = (Path(__file__).parent.parent / "samples" / "000_b1fb1c67835c9330.txt").read_text(encoding="utf-8")
 
 
 def _expected() -> dict[tuple[str, str, str], Decimal]:
@@ -137,7 +138,7 @@ def test_every_identity_passes(seed_result):
     assert statuses.pop("subitems_sum") == {"not_checked"}
     assert statuses == {rule: {"pass"} for rule in (
         "row_sum", "hierarchy", "column_total", "summary_total", "summary_subtotal",
-        "summary_balance", "cross_table", "cross_unit")}
+        "summary_balance", "cross_table", "cross_unit", "prose_vs_table")}
     # The only identity not checked: the 2018 document has no 国有资本经营 table.
     [nc] = [c for c in seed_result.checks if c.status == "not_checked" and c.rule != "subitems_sum"]
     assert "state_capital_by_function" in nc.label
@@ -145,6 +146,29 @@ def test_every_identity_passes(seed_result):
     # The only warnings: its project table's text separates targets from indicators.
     assert {(f.rule, f.severity) for f in seed_result.records["findings"] if f.severity != "info"} == {
         ("indicator_pairing", "warning")}
+
+
+def test_prose_figures(seed_result):
+    """预算编制说明 and 其他相关情况说明 restate the tables in 万元, rounded as printed."""
+    got = {(f.label, f.raw): (f.amount, f.page) for f in seed_result.records["prose_figures"]}
+    assert got[("预算支出总额", "168,592")] == (Decimal(1_685_920_000), 4)
+    assert got[("一般公共服务支出", "50,868")] == (Decimal(508_680_000), 4)
+    assert got[("机关运行经费", "1,786.09")] == (Decimal(17_860_900), 18)
+    assert len(got) == 13
+    checks = {c.code: (c.status, c.expected, c.actual) for c in seed_result.checks if c.rule == "prose_vs_table"}
+    # 50,868万元 matches 508,684,395 元 to the printed precision.
+    assert checks["一般公共服务支出"] == ("pass", Decimal(508_680_000), Decimal(508_684_395))
+
+
+def test_prose_mismatch_names_both_places(tmp_path):
+    from conftest import extract_text
+
+    text = SEED_TEXT.replace("“科学技术支出”科目33,350万元", "“科学技术支出”科目33,450万元")
+    result = extract_text(tmp_path, text)
+    [f] = [f for f in result.records["findings"] if f.rule == "prose_vs_table"]
+    assert (f.severity, f.table, f.code, f.page) == ("error", "general_budget_by_function", "科学技术支出", 4)
+    assert "prose p.4" in f.message and "general_budget_by_function[class:科学技术支出].合计" in f.message
+    assert (f.expected, f.actual) == (Decimal(334_500_000), Decimal(333_504_005))
 
 
 def test_identity_coverage(seed_result):

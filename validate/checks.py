@@ -21,8 +21,10 @@ def evaluate(identities: list[Identity], rows: list[Row],
     checks = []
     for idt in identities:
         actual = _sum(idt.left, rows, assignments)
-        expected = _sum(idt.right, rows, assignments)
+        expected = _sum(idt.right, rows, assignments) + idt.constant
         short = expected - actual if idt.relation == "ge" else abs(actual - expected)
+        if idt.rounded and short <= idt.tolerance:
+            short = Decimal(0)
         status = "pass" if short <= 0 else "rounding" if short <= idt.tolerance else "fail"
         checks.append(Check(rule=idt.rule, status=status, severity=idt.severity, table=idt.table, code=idt.code, column=idt.column,
                             page=idt.page, expected=expected, actual=actual, label=idt.label))

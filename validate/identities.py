@@ -24,7 +24,7 @@ from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout
 TOTAL = "total"
 
 
-class _Index:
+class Index:
     """Lookups from table, code or item to rows."""
 
     def __init__(self, rows: list[Row], layouts: dict[str, TableLayout]):
@@ -56,7 +56,7 @@ class _Index:
 
 
 def _identity(rule: str, table: str, code: str | None, column: str | None, left: list[Term],
-              right: list[Term], index: _Index, tables: tuple[str, ...], label: str,
+              right: list[Term], index: Index, tables: tuple[str, ...], label: str,
               side: str | None = None, page: int | None = None, relation: str = "eq",
               severity: str = "error") -> Identity:
     n = max(len(right), 1)
@@ -65,7 +65,7 @@ def _identity(rule: str, table: str, code: str | None, column: str | None, left:
                     page=page, left=tuple(left), right=tuple(right), tolerance=tolerance, label=label)
 
 
-def row_identities(index: _Index) -> list[Identity]:
+def row_identities(index: Index) -> list[Identity]:
     """Row sums: in every row, the total column equals the sum of the others."""
     out = []
     for row in index.rows:
@@ -84,7 +84,7 @@ def row_identities(index: _Index) -> list[Identity]:
     return out
 
 
-def hierarchy_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
+def hierarchy_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     """类 = Σ款, 款 = Σ项 and 合计 = Σ类 in every column of every coded table."""
     out, checks = [], []
     for table, codes in index.by_code.items():
@@ -118,7 +118,7 @@ def hierarchy_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
     return out, checks
 
 
-def two_sided_identities(index: _Index) -> list[Identity]:
+def two_sided_identities(index: Index) -> list[Identity]:
     """Side totals, sub-items, and 收入总计 = 支出总计 in each two-sided table."""
     out = []
     for table, layout in index.layouts.items():
@@ -166,7 +166,7 @@ class _Missing(Exception):
     """A cell an identity needs is not in the document: the identity is not checked."""
 
 
-def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term]:
+def _resolve(ref: CellRef, index: Index, key: str) -> list[Term]:
     """Given a reference and the row key it stands for now, return its cells.
 
     A code or item the table does not print contributes nothing (0). An absent table
@@ -191,7 +191,7 @@ def _resolve(ref: CellRef, index: _Index, key: str) -> list[Term]:
     return [Term(row=row.id, column=ref.column)] if row else []
 
 
-def _keys(spec: IdentitySpec, index: _Index) -> list[tuple[str, list[str]]]:
+def _keys(spec: IdentitySpec, index: Index) -> list[tuple[str, list[str]]]:
     """Expand `each` / `each_class` into (left key, right keys) pairs."""
     refs = (spec.left, *spec.right)
     if spec.left.row == "each":
@@ -207,7 +207,7 @@ def _keys(spec: IdentitySpec, index: _Index) -> list[tuple[str, list[str]]]:
     return [(spec.left.row, [r.row for r in spec.right])]
 
 
-def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
+def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     """The cross-table identities of identities.toml, expanded over codes and items."""
     out, checks = [], []
     for spec in IDENTITIES:
@@ -240,10 +240,11 @@ def cross_identities(index: _Index) -> tuple[list[Identity], list[Check]]:
     return out, checks
 
 
-def build(rows: list[Row], layouts: dict[str, TableLayout]) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
+def build(rows: list[Row], layouts: dict[str, TableLayout],
+          index: Index | None = None) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
     """Given a document's rows and table layouts, return its identities, the identities that
     cannot be checked (as `not_checked` checks), and structural issues (orphans, duplicates)."""
-    index = _Index(rows, layouts)
+    index = index or Index(rows, layouts)
     hier, hier_checks = hierarchy_identities(index)
     cross, cross_checks = cross_identities(index)
     identities = row_identities(index) + hier + two_sided_identities(index) + cross
