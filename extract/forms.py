@@ -209,8 +209,14 @@ def _indicator_rows(lines: list[FormLine]) -> tuple[list[_Pending], list[tuple[i
             continue
         text = " ".join(tokens)
         if looks_like_target(text):
-            if last is not None and not last.target:
+            waiting = [r for r in rows if not r.target]
+            if len(waiting) == 1 and waiting[0] is last:
                 last.target.append(text)
+            elif waiting:
+                # Names printed in a run, then their targets in a run (a column dumped
+                # after a column): the earliest waiting name takes the target.
+                waiting[0].target.append(text)
+                waiting[0].source = "guess"
             else:
                 orphans.append((ln.page, text))
         elif (last is not None and not last.target and len(last.pieces[-1]) >= WRAP_MIN_PIECE
