@@ -50,6 +50,10 @@ def _summary(result: Result, written: dict[str, Path] | None) -> None:
     for t in result.tables:
         tab.add_row(t.key, escape(t.title), ",".join(map(str, t.pages)), str(t.rows), str(t.cells))
     console.print(tab)
+    rec = result.records
+    if rec["projects"] or rec["prose_figures"]:
+        console.print(f"  projects {len(rec['projects'])} (sub-items {len(rec['project_items'])}, "
+                      f"indicators {len(rec['indicators'])}); prose figures {len(rec['prose_figures'])}")
     findings = result.records["findings"]
     by_sev = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     checks = result.checks
