@@ -49,7 +49,8 @@ def _summary(result: Result, written: dict[str, Path] | None) -> None:
         tab.add_column(col)
     for t in result.tables:
         tab.add_row(t.key, escape(t.title), ",".join(map(str, t.pages)), str(t.rows), str(t.cells))
-    console.print(tab)
+    if result.tables:
+        console.print(tab)
     rec = result.records
     if rec["projects"] or rec["prose_figures"]:
         console.print(f"  projects {len(rec['projects'])} (sub-items {len(rec['project_items'])}, "
