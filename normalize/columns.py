@@ -17,6 +17,7 @@ equation over cells, each row's candidate assignments are its domain, and the so
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,7 +45,9 @@ def _scale(rows: list[Row], identities: list[Identity]) -> int:
     return 10 ** max([0, *places])
 
 
-def _constraint(idt: Identity, rows: list[Row], scale: int) -> Constraint:
+def _constraint(idt: Identity, rows: list[Row], scale: int, exact: bool = False) -> Constraint:
+    """The identity as solver constraint; `exact` drops the rounding envelope (but not the
+    precision of a rounded restatement such as a prose figure)."""
     per_row: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for sign, terms in ((1, idt.left), (-1, idt.right)):
         for t in terms:
@@ -58,7 +61,7 @@ def _constraint(idt: Identity, rows: list[Row], scale: int) -> Constraint:
             vals.append(int(total * scale))
         vars_.append(rid)
         contrib.append(tuple(vals))
-    tol = int(idt.tolerance * scale)
+    tol = 0 if exact and not idt.rounded else int(idt.tolerance * scale)
     const = int(idt.constant * scale)
     return Constraint(vars=tuple(vars_), contrib=tuple(contrib), lo=const - tol,
                       hi=UNBOUNDED if idt.relation == "ge" else const + tol)
@@ -68,72 +71,150 @@ def _printed(row: Row, a: Assignment) -> tuple:
     return tuple((col, v) for col, v in zip(a, row.values) if v is not None)
 
 
-def decide(rows: list[Row], identities: list[Identity], node_limit: int = 20000) -> ColumnDecision:
-    """Given rows with candidate assignments and the identities, return each row's assignment."""
+def _components(n: int, cons: list[Constraint]) -> list[list[int]]:
+    """Group constraint indices by connected rows (union-find over shared variables)."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in cons:
+        for v in c.vars[1:]:
+            parent[find(v)] = find(c.vars[0])
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(cons):
+        groups.setdefault(find(c.vars[0]), []).append(i)
+    return list(groups.values())
+
+
+def _note_ambiguous(out: ColumnDecision, row: Row, chosen: int, alternatives: list[tuple[str, ...]]) -> None:
+    src = row.source
+    where = src.code or src.item_key or src.name or "row"
+    shown = "; ".join("/".join(a) for a in alternatives[:4])
+    out.issues.append(ParseIssue(
+        rule="ambiguous_columns", severity="warning", table=row.table, page=src.page, code=where,
+        message=f"{row.table} {where}: numbers {' '.join(t.raw for t in src.tokens)} fit the identities "
+                f"as {'/'.join(row.domain[chosen])} and also as {shown}; kept {'/'.join(row.domain[chosen])}"))
+
+
+TIME_BUDGET = 20.0
+"""Seconds one document's column search may take; past it, undecided rows keep their
+printed positions with a warning (a table that is a large subset-sum problem)."""
+
+
+def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
+           time_budget: float = TIME_BUDGET) -> ColumnDecision:
+    """Given rows with candidate assignments and the identities, return each row's assignment.
+
+    Rows are decided per connected component (rows linked by identities), exactly first:
+    the rounding envelope is used only when the component has no exact solution. A
+    component whose search exceeds `node_limit` nodes keeps its undecided rows at their
+    printed positions with a `columns_undecided` warning.
+    """
     out = ColumnDecision()
     if not rows:
         return out
+    deadline = time.monotonic() + time_budget
     scale = _scale(rows, identities)
     sizes = [max(len(r.domain), 1) for r in rows]
     order = sorted(range(len(identities)), key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
-    cons = [_constraint(identities[i], rows, scale) for i in order]
-    families: dict[tuple, list[int]] = {}
-    for pos, i in enumerate(order):
+    tolerant = [_constraint(identities[i], rows, scale) for i in order]
+    exact = [_constraint(identities[i], rows, scale, exact=True) for i in order]
+    family_of: dict[tuple, int] = {}
+    fam_ids = []
+    for i in order:
         idt = identities[i]
-        families.setdefault((idt.rule, idt.table, idt.code, idt.side, idt.page if idt.rule == "row_sum" else None),
-                            []).append(pos)
-    try:
-        accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit)
-        problem = Problem(sizes, [cons[i] for i in accepted], node_limit)
-        start = [[fixed[v]] if v in fixed else list(range(n)) for v, n in enumerate(sizes)]
-        root = problem.root(start)
-        solution = problem.search(root) if root is not None else None
-    except SearchLimit:
-        out.issues.append(ParseIssue(rule="solver_limit", severity="warning",
-                                     message="column assignment search stopped at its node limit; "
-                                             "undecided rows keep their position-based columns"))
-        root, solution, accepted = None, None, list(range(len(cons)))
-    kept = set(accepted)
-    out.relaxed = [identities[order[i]] for i in range(len(cons)) if i not in kept]
-    if solution is None:
-        solution = [0] * len(rows)
-        root = [[0]] * len(rows)
+        key = (idt.rule, idt.table, idt.code, idt.side, idt.page if idt.rule == "row_sum" else None)
+        fam_ids.append(family_of.setdefault(key, len(family_of)))
+    solution = [0] * len(rows)
+    root_all: list[list[int]] = [[0] for _ in rows]
+    undecided: set[int] = set()
+    constrained: set[int] = set()
+    for comp in _components(len(rows), tolerant):
+        comp_vars = sorted({v for i in comp for v in tolerant[i].vars})
+        constrained.update(comp_vars)
+        families: dict[int, list[int]] = {}
+        for local, i in enumerate(comp):
+            families.setdefault(fam_ids[i], []).append(local)
+        try:
+            for cons in ([exact[i] for i in comp], [tolerant[i] for i in comp]):
+                accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit, deadline)
+                if len(accepted) == len(comp) or cons[0] is tolerant[comp[0]]:
+                    break
+            problem = Problem(sizes, [cons[i] for i in accepted], node_limit, deadline)
+            start = [[fixed[v]] if v in fixed else list(range(n)) for v, n in enumerate(sizes)]
+            root = problem.root(start)
+            problem.nodes = 0
+            found = problem.search(root)
+        except SearchLimit:
+            undecided.update(comp_vars)
+            out.relaxed += [identities[order[i]] for i in comp]
+            continue
+        kept = set(accepted)
+        out.relaxed += [identities[order[comp[i]]] for i in range(len(comp)) if i not in kept]
+        alternatives: dict[int, dict[int, None]] = {v: {} for v in comp_vars}
+        unproven: set[int] = set()
+        for v in comp_vars:
+            solution[v], root_all[v] = found[v], root[v]
+        for v in comp_vars:
+            row = rows[v]
+            for alt in root[v]:
+                if alt == found[v] or alt in alternatives[v] or _printed(row, row.domain[alt]) == _printed(
+                        row, row.domain[found[v]]):
+                    continue
+                try:
+                    other = problem.solve_with(root, v, alt)
+                except SearchLimit:
+                    unproven.add(v)
+                    continue
+                if other is not None:  # every row this other solution moves is ambiguous too
+                    for u in comp_vars:
+                        if other[u] != found[u] and _printed(rows[u], rows[u].domain[other[u]]) != _printed(
+                                rows[u], rows[u].domain[found[u]]):
+                            alternatives[u][other[u]] = None
+        for v in comp_vars:
+            row = rows[v]
+            if alternatives[v]:
+                _note_ambiguous(out, row, found[v], [row.domain[a] for a in alternatives[v]])
+                out.assigned_by[v] = "position" if found[v] == 0 else "identity"
+            elif v in unproven:
+                out.assigned_by[v] = "position" if found[v] == 0 else "identity"
+                out.issues.append(ParseIssue(
+                    rule="columns_unproven", severity="warning", table=row.table, page=row.source.page,
+                    code=row.source.code or row.source.item_key,
+                    message=f"{row.table} {row.source.code or row.source.item_key or 'row'}: the search budget ran "
+                            f"out before every other placement was ruled out; kept {'/'.join(row.domain[found[v]])}"))
     for row in rows:
+        v = row.id
         if not row.domain:
-            out.assignments[row.id] = ()
-            out.assigned_by[row.id] = "position"
+            out.assignments[v], out.assigned_by[v] = (), "position"
             continue
-        chosen = solution[row.id]
-        out.assignments[row.id] = row.domain[chosen]
+        out.assignments[v] = row.domain[solution[v]]
         if len(row.domain) == 1:
-            out.assigned_by[row.id] = "position"
-            continue
-        alternatives = []
-        for alt in root[row.id]:
-            if alt == chosen or _printed(row, row.domain[alt]) == _printed(row, row.domain[chosen]):
-                continue
-            try:
-                if problem.solve_with(root, row.id, alt) is not None:
-                    alternatives.append(row.domain[alt])
-            except SearchLimit:
-                alternatives.append(row.domain[alt])
-                problem.nodes = 0
-        if alternatives:
-            out.assigned_by[row.id] = "position" if chosen == 0 else "identity"
-            src = row.source
-            where = src.code or src.item_key or src.name or "row"
-            shown = "; ".join("/".join(a) for a in alternatives[:4])
-            out.issues.append(ParseIssue(
-                rule="ambiguous_columns", severity="warning", table=row.table, page=src.page, code=where,
-                message=f"{row.table} {where}: numbers {' '.join(t.raw for t in src.tokens)} fit the identities "
-                        f"as {'/'.join(row.domain[chosen])} and also as {shown}; kept {'/'.join(row.domain[chosen])}"))
+            out.assigned_by[v] = "position"
+        elif v in undecided:
+            out.assigned_by[v] = "position"
+        elif v not in constrained:
+            others = [a for a in row.domain[1:] if _printed(row, a) != _printed(row, row.domain[0])]
+            out.assigned_by[v] = "position"
+            if others:
+                _note_ambiguous(out, row, 0, list(others))
         else:
-            out.assigned_by[row.id] = "identity"
+            out.assigned_by.setdefault(v, "identity")
+    if undecided:
+        out.issues.append(ParseIssue(
+            rule="columns_undecided", severity="warning",
+            message=f"column search stopped at its node limit for {len(undecided)} linked rows "
+                    f"(e.g. {rows[min(undecided)].table} {rows[min(undecided)].key}); they keep their printed "
+                    f"positions and the identities over them are checked as printed"))
     return out
 
 
 def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[list[int]],
-                       node_limit: int) -> tuple[list[int], dict[int, int]]:
+                       node_limit: int, deadline: float | None = None) -> tuple[list[int], dict[int, int]]:
     """Return the constraints that hold together (all of them when possible) and the
     values fixed for rows found misprinted.
 
@@ -149,7 +230,7 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[
     everything = list(range(len(cons)))
 
     def problem(idx: list[int]) -> Problem:
-        return Problem(sizes, [cons[i] for i in idx], node_limit)
+        return Problem(sizes, [cons[i] for i in idx], node_limit, deadline)
 
     if problem(everything).first_solution() is not None:
         return everything, {}

@@ -7,14 +7,17 @@ problem needs: every accounting identity is such a sum.
 
 Propagation is generalised arc consistency per constraint, computed with forward and
 backward sets of reachable partial sums (a value survives when some completion of the
-other variables brings the sum within tolerance). Search is depth-first with the
-smallest domain first and values tried in domain order, so the first solution found
-prefers each row's position-based assignment. Everything is pure: domains in, domains
-or a solution out.
+other variables brings the sum within tolerance), after a cheaper interval pass. Search
+is depth-first with the smallest domain first and values tried in domain order, which
+leans towards each row's position-based assignment without guaranteeing it
+(columns.decide checks every alternative of every row, so a row with two valid
+placements is reported either way). Everything is pure: domains in, domains or a
+solution out.
 """
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -24,7 +27,7 @@ on complete assignments (it still never lets a violation through)."""
 
 
 class SearchLimit(Exception):
-    """The search visited more nodes than allowed."""
+    """The search visited more nodes than allowed, or ran past its deadline."""
 
 
 UNBOUNDED = 10**40
@@ -97,7 +100,16 @@ def _bounds_allowed(c: Constraint, values: list[list[int]]) -> list[set[int]] | 
 
 
 def _sums_allowed(c: Constraint, values: list[list[int]]) -> list[set[int]] | None:
-    """Reachable partial sums: the values some exact completion of the others supports."""
+    """Reachable partial sums: the values some exact completion of the others supports.
+
+    Skipped (nothing pruned) when the sums could exceed MAX_SUMS: then the cost would be
+    paid at every search node for nothing; bounds and search do the work instead.
+    """
+    product = 1
+    for v in values:
+        product *= len(v)
+        if product > MAX_SUMS:
+            return [set(x) for x in values]
     fwd = _sums(values)
     bwd = _sums(values[::-1])
     if fwd is None or bwd is None:
@@ -161,7 +173,9 @@ def propagate(domains: Domains, constraints: list[Constraint], by_var: list[list
 class Problem:
     """Domains and constraints, with search for a first solution under a node budget."""
 
-    def __init__(self, sizes: list[int], constraints: list[Constraint], node_limit: int = 20000):
+    def __init__(self, sizes: list[int], constraints: list[Constraint], node_limit: int = 20000,
+                 deadline: float | None = None):
+        self.deadline = deadline
         self.sizes = sizes
         self.constraints = constraints
         self.by_var: list[list[int]] = [[] for _ in sizes]
@@ -181,16 +195,21 @@ class Problem:
         return domains if propagate(domains, self.constraints, self.by_var, queue) else None
 
     def first_solution(self, start: Domains | None = None, queue: list[int] | None = None) -> list[int] | None:
-        """Propagate then search; the first solution or None."""
+        """Propagate then search with a fresh node budget; the first solution or None."""
+        self.nodes = 0
         domains = self.root(start, queue)
         return None if domains is None else self.search(domains)
 
     def search(self, domains: Domains) -> list[int] | None:
-        """Given propagated domains, return the first solution in domain order, or None."""
+        """Given propagated domains, return the first solution in domain order, or None.
+
+        Only variables some constraint mentions are branched on; the others keep their
+        first value. Raises SearchLimit after `node_limit` nodes.
+        """
         self.nodes += 1
-        if self.nodes > self.node_limit:
+        if self.nodes > self.node_limit or (self.deadline is not None and time.monotonic() > self.deadline):
             raise SearchLimit
-        open_vars = [v for v, d in enumerate(domains) if len(d) > 1]
+        open_vars = [v for v, d in enumerate(domains) if len(d) > 1 and self.by_var[v]]
         if not open_vars:
             return [d[0] for d in domains]
         v = min(open_vars, key=lambda u: len(domains[u]))
@@ -204,7 +223,8 @@ class Problem:
         return None
 
     def solve_with(self, domains: Domains, var: int, value: int) -> list[int] | None:
-        """First solution with `var` fixed to `value`, or None."""
+        """First solution with `var` fixed to `value` (fresh node budget), or None."""
+        self.nodes = 0
         trial = [list(d) for d in domains]
         trial[var] = [value]
         if not propagate(trial, self.constraints, self.by_var, self.by_var[var]):
