@@ -109,7 +109,14 @@ def extract(
         # Plain write: one line whatever the terminal width, file names never read as markup.
         sys.stderr.write(f"yusuan: error: {exc}\n")
         raise typer.Exit(EXIT_UNREADABLE)
-    written = None if dry_run else write_parquet(result.records, out)
+    try:
+        written = None if dry_run else write_parquet(result.records, out)
+    except OSError as exc:
+        sys.stderr.write(f"yusuan: error: {out}: cannot write ({exc.strerror or exc})\n")
+        raise typer.Exit(EXIT_UNREADABLE)
+    except ValueError as exc:  # pyarrow.ArrowInvalid: a value the schema cannot hold exactly
+        sys.stderr.write(f"yusuan: error: {file}: a value cannot be stored exactly ({str(exc).splitlines()[0]})\n")
+        raise typer.Exit(EXIT_UNREADABLE)
     if json_report:
         sys.stdout.write(_checks_json(result) + "\n")
     else:

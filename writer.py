@@ -43,5 +43,6 @@ def write_atomic(table: pa.Table, target: Path) -> Path:
 def write_parquet(records: dict[str, list[Record]], out_dir: str | Path) -> dict[str, Path]:
     """Given records per kind and a folder, write `<kind>.parquet` for each kind; return the paths."""
     out = Path(out_dir)
-    return {kind: write_atomic(to_table(model, records[kind]), out / f"{kind}.parquet")
-            for kind, model in RECORD_KINDS.items() if kind in records}
+    # Convert everything first: a record Arrow refuses must fail before any file is written.
+    tables = {kind: to_table(model, records[kind]) for kind, model in RECORD_KINDS.items() if kind in records}
+    return {kind: write_atomic(table, out / f"{kind}.parquet") for kind, table in tables.items()}

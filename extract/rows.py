@@ -52,15 +52,28 @@ def _split_label_numbers(tokens: list[str]) -> tuple[list[str], list[str]]:
     return tokens[:i], tokens[i:]
 
 
-def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue]) -> SourceRow | None:
-    """Given a line of a coded table, return its coded or total row, or None for header text."""
+def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
+                first_digits: tuple[str, ...] = ()) -> SourceRow | None:
+    """Given a line of a coded table, return its coded or total row, or None for header text.
+
+    `first_digits`: the 类 codes the table's classification allows; a code outside them
+    gives an error issue and no row (a page attached to the wrong table, a misread line).
+    """
     folded = fold(line)
     m = CODE_PREFIX.match(folded)
     rest = folded[m.end():].split() if m else []
     # A code followed by numbers only: the name wrapped onto the lines around it.
     nameless = bool(m) and bool(rest) and all(looks_numeric(t) for t in rest)
-    if m and (has_cjk(folded[m.end():m.end() + 1]) or nameless):
+    # `120 80 40 合计` is a total row whose first numbers look like a code.
+    total_only = any(t in TOTAL_WORDS for t in rest) and all(t in TOTAL_WORDS or looks_numeric(t) for t in rest)
+    if m and not total_only and (has_cjk(folded[m.end():m.end() + 1]) or nameless):
         code = parse_code(m.group("code"))
+        if first_digits and not code.code.startswith(first_digits):
+            issues.append(ParseIssue(
+                rule="code_not_in_classification", severity="error", table=table, page=page, code=code.code,
+                message=f"{table}: line {line!r} has code {code.code}, outside this table's classification; "
+                        f"it is not read as a row"))
+            return None
         printed = line.split()  # folding keeps the token count, so positions line up
         n_code = len(m.group("code").split())
         label, cells = _split_label_numbers(printed[n_code:])

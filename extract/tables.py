@@ -25,7 +25,11 @@ from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue
 from . import rows as row_grammar
 
 _TITLE = re.compile(r"^(?:(?P<year>(?:19|20)\d\d)年度?)?(?:部门|预算单位|单位)?(?P<core>.+)$")
-_UNIT = re.compile(r"单位\s*[:：]\s*(?P<unit>" + "|".join(sorted(DOCUMENT.units, key=len, reverse=True)) + ")")
+# Matched on the compacted line: text layers space CJK out (`单位： 万 元`), and some write
+# `人民币万元` or `金额单位：`. `编制单位：` names the body, not the unit.
+_UNIT = re.compile(r"(?<!编制)(?<!预算)单位[:：](?:人民币)?(?P<unit>"
+                   + "|".join(sorted(DOCUMENT.units, key=len, reverse=True)) + ")")
+_UNIT_LINE = re.compile(r"(?<!编制)(?<!预算)单位[:：](?P<word>[^\d\s:：]{1,8})")
 MAX_TITLE_PREFIX = 40
 MIN_CONTENTS_TITLES = 3
 _TITLE_INDEX = {compact(t): key for key, spec in TABLES.items() for t in spec.titles}
@@ -87,7 +91,13 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
         acc.pages.append(page)
     parsed_lines: list[list[SourceRow] | None] = []
     for line in lines:
-        unit = _UNIT.search(fold(line))
+        unit = _UNIT.search(compact(line))
+        if not unit and _UNIT_LINE.search(compact(line)):
+            issues.append(ParseIssue(rule="unknown_unit", severity="error", table=acc.key, page=page,
+                                     message=f"{acc.key}: unit line {line!r} names no unit yusuan knows "
+                                             f"({', '.join(DOCUMENT.units)})"))
+            parsed_lines.append([])
+            continue
         if unit:
             if acc.unit and acc.unit != unit.group("unit"):
                 issues.append(ParseIssue(rule="unit_conflict", severity="error", table=acc.key, page=page,
@@ -101,7 +111,8 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
             parsed_lines.append([])
             continue
         if shape == "coded":
-            row = row_grammar.parse_coded(line, page, acc.key, issues)
+            digits = DOCUMENT.code_first_digits.get(TABLES[acc.key].classification or "", ())
+            row = row_grammar.parse_coded(line, page, acc.key, issues, digits)
             parsed_lines.append([row] if row else None)
         elif shape == "two_sided":
             parsed_lines.append(row_grammar.parse_two_sided(line, page, acc.key, issues) or None)

@@ -7,10 +7,12 @@ table's n printed columns, the position-based one (the first k columns) first.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import combinations
 
 from ..domain import TABLES, TableSpec
 from ..normalize.numbers import decimals
+from ..schemas.arrow import MONEY_PRECISION, MONEY_SCALE
 from ..schemas.intermediate import ParsedDocument, ParsedTable, ParseIssue, Row, SourceRow, TableLayout
 from .headers import printed_columns
 from .units import factor
@@ -47,6 +49,25 @@ def _columns(spec: TableSpec, table: ParsedTable, side: str | None,
     return found
 
 
+MAX_YUAN = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
+
+
+def _in_range(token, f: Decimal, table: str, src: SourceRow, issues: list[ParseIssue]) -> Decimal | None:
+    """The token's value in 元, or None (no record, an error issue) when it cannot be stored
+    exactly: more than MONEY_SCALE decimals in 元, or too many digits."""
+    if token.value is None:
+        return None
+    value = token.value * f
+    if -value.as_tuple().exponent > MONEY_SCALE or abs(value) >= MAX_YUAN:
+        issues.append(ParseIssue(
+            rule="amount_out_of_range", severity="error", table=table, page=src.page,
+            code=src.code or src.item_key,
+            message=f"{table} {src.code or src.item_key or src.name}: {token.raw} is {value} 元, which does not fit "
+                    f"{MONEY_SCALE} decimals and {MONEY_PRECISION - MONEY_SCALE} digits; the cell is left out"))
+        return None
+    return value
+
+
 def _row(i: int, table: ParsedTable, src: SourceRow, columns: tuple[str, ...], spec: TableSpec,
          f, issues: list[ParseIssue]) -> Row:
     tokens = src.tokens
@@ -57,7 +78,7 @@ def _row(i: int, table: ParsedTable, src: SourceRow, columns: tuple[str, ...], s
             message=f"{table.key} {src.code or src.item_key or src.name}: {len(tokens)} numbers for "
                     f"{len(columns)} columns; left out: {extra}"))
         tokens = tokens[: len(columns)]
-    values = tuple(None if t.value is None else t.value * f for t in tokens)
+    values = tuple(_in_range(t, f, table.key, src, issues) for t in tokens)
     return Row(id=i, table=table.key, title=table.title, source=src, unit=table.unit or spec.default_unit,
                factor=f, values=values, columns=columns,
                domain=candidate_assignments(len(tokens), columns, spec.orders))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from conftest import extract_text
 
 AMBIGUOUS = """
@@ -71,3 +73,40 @@ def test_title_first_two_sided(tmp_path):
     }
     balance = [c for c in result.checks if c.rule == "summary_balance"]
     assert [(c.status, c.actual) for c in balance] == [("pass", Decimal(300))]
+
+
+def test_total_row_that_looks_like_a_code(tmp_path):
+    text = AMBIGUOUS.replace("合计 100 100", "120 80 40 合计").replace("100 100", "120 80 40")
+    text = text.replace("201 01 01 行政运行 120 80 40", "201 01 01 行政运行 80 80\n201 01 02 一般行政管理事务 40 40")
+    result = extract_text(tmp_path, text.replace("单位：元", "单位：万元"))
+    [total] = [c for c in result.checks if c.rule == "column_total" and c.column == "合计"]
+    assert total.status == "pass" and total.actual == 1_200_000
+    assert not [b for b in result.records["budget_lines"] if b.name == "合计" and b.code]
+
+
+@pytest.mark.parametrize("unit_line,factor", [
+    pytest.param("单位： 万 元", 10000, id="spaced"),
+    pytest.param("单位：人民币万元", 10000, id="renminbi"),
+    pytest.param("金额单位：元", 1, id="amount-unit"),
+])
+def test_unit_line_variants(tmp_path, unit_line, factor):
+    result = extract_text(tmp_path, AMBIGUOUS.replace("单位：元", unit_line))
+    [cell] = [b for b in result.records["budget_lines"] if b.code == "2010101" and b.column == "合计"]
+    assert cell.amount == 100 * factor
+
+
+def test_unknown_unit_is_an_error(tmp_path):
+    result = extract_text(tmp_path, AMBIGUOUS.replace("单位：元", "单位：美元"))
+    assert [f.rule for f in result.errors] == ["unknown_unit"]
+
+
+def test_amount_that_cannot_be_stored_exactly(tmp_path):
+    result = extract_text(tmp_path, AMBIGUOUS.replace("201 01 01 行政运行 100 100", "201 01 01 行政运行 100.125 100"))
+    assert "amount_out_of_range" in {f.rule for f in result.errors}
+    assert ("2010101", "合计") not in {(b.code, b.column) for b in result.records["budget_lines"]}
+    result.budget_lines  # still converts to Arrow without error
+
+
+def test_page_of_another_classification_is_not_read_as_rows(tmp_path):
+    result = extract_text(tmp_path, AMBIGUOUS.replace("201 01 01 行政运行", "302 01 办公费"))
+    assert "code_not_in_classification" in {f.rule for f in result.errors}
