@@ -140,8 +140,10 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     identities += prose_identities
     not_checked += prose_not_checked
     decision = decide(rows, identities)
-    budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by)
     checks = evaluate(identities, rows, decision.assignments) + not_checked
+    differing = {(c.table, c.code) for c in checks if c.rule == "duplicate_row" and c.status != "pass"}
+    reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
+    budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, reprints)
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
     projects, items, indicators = [], [], []
     for form in find_forms(pages, match_title):

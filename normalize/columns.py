@@ -27,7 +27,7 @@ from .solver import UNBOUNDED, Constraint, Problem, SearchLimit, revise
 
 RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
               "summary_subtotal": 3, "summary_balance": 3, "summary_vs_table": 4,
-              "cross_table": 4, "cross_unit": 5, "prose_vs_table": 6}
+              "cross_table": 4, "cross_unit": 5, "prose_vs_table": 6, "duplicate_row": 1}
 
 
 @dataclass

@@ -12,10 +12,16 @@ from ..schemas.records import BudgetLine, SummaryLine
 
 
 def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
-               assigned_by: dict[int, str]) -> tuple[list[BudgetLine], list[SummaryLine]]:
-    """Given rows, their assignments and how each was decided, return the output records."""
+               assigned_by: dict[int, str], skip: frozenset[int] = frozenset()) -> tuple[list[BudgetLine], list[SummaryLine]]:
+    """Given rows, their assignments and how each was decided, return the output records.
+
+    Rows in `skip` (exact reprints of a row already read) give no records, so a table
+    printed twice is not counted twice.
+    """
     budget, summary = [], []
     for row in rows:
+        if row.id in skip:
+            continue
         src = row.source
         shape = TABLES[row.table].shape
         several = shape == "two_sided" and len(row.columns) > 1

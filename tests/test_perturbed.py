@@ -86,3 +86,27 @@ def test_other_identities_fail_where_changed(tmp_path, old, new, rule, table, co
     result = extract_text(tmp_path, _perturb(old, new))
     assert any(c.status == "fail" and c.rule == rule and c.table == table and c.code == code
                for c in result.checks), _failed(result)
+
+
+def _income_pages() -> str:
+    start = SEED.index("单位：元\n\n类 款 项\n\n201 一般公共服务支出 591,674,395 508,684,395")
+    end = SEED.index("10,800,000合计") + len("10,800,000合计")
+    return SEED[start:end]
+
+
+def test_table_printed_twice_is_counted_once(tmp_path):
+    pages = _income_pages()
+    text = SEED.replace(pages, pages + "\n\n\n\n" + pages, 1)
+    result = extract_text(tmp_path, text)
+    assert len(result.records["budget_lines"]) == 345
+    assert {c.status for c in result.checks if c.rule == "duplicate_row"} == {"pass"}
+    assert not result.errors
+
+
+def test_reprint_that_differs_is_an_error(tmp_path):
+    pages = _income_pages()
+    changed = pages.replace("201 17 10 信息化建设 316,200 316,200", "201 17 10 信息化建设 316,300 316,300")
+    result = extract_text(tmp_path, SEED.replace(pages, pages + "\n\n\n\n" + changed, 1))
+    failed = {(c.code, c.column) for c in result.checks if c.rule == "duplicate_row" and c.status == "fail"}
+    assert failed == {("2011710", "合计"), ("2011710", "财政拨款收入")}
+    assert result.exit_code == 1

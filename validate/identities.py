@@ -35,19 +35,25 @@ class Index:
         self.items: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
         self.classes: dict[str, dict[str, str]] = defaultdict(dict)
         self.issues: list[ParseIssue] = []
+        self.duplicates: list[tuple[Row, Row]] = []
         for row in rows:
             src = row.source
             if src.kind == "coded":
                 if src.code in self.by_code[row.table]:
                     self.issues.append(ParseIssue(
                         rule="duplicate_code", severity="warning", table=row.table, page=src.page, code=src.code,
-                        message=f"{row.table}: code {src.code} printed twice; the second row is not in the sums"))
+                        message=f"{row.table}: code {src.code} printed twice; the second row is not in the sums "
+                                f"and must repeat the first (duplicate_row)"))
+                    self.duplicates.append((self.by_code[row.table][src.code], row))
                     continue
                 self.by_code[row.table][src.code] = row
                 if src.level == 1:
                     self.classes[row.table][compact(src.name)] = src.code
             elif src.kind in ("total", "values"):
-                self.total.setdefault(row.table, row)
+                if row.table in self.total and row.values:
+                    self.duplicates.append((self.total[row.table], row))
+                elif row.table not in self.total:
+                    self.total[row.table] = row
             elif src.kind == "item":
                 self.items[(row.table, src.side)].setdefault(src.item_key, row)
 
@@ -240,6 +246,20 @@ def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     return out, checks
 
 
+def duplicate_identities(index: Index) -> list[Identity]:
+    """A code printed twice in one table (a page printed twice) must repeat its first row,
+    cell for cell; the identity also keeps the copy's columns in step with the first."""
+    out = []
+    for first, dup in index.duplicates:
+        for col in index.layouts[first.table].columns[None]:
+            out.append(Identity(rule="duplicate_row", table=first.table, code=first.key, column=col,
+                                page=dup.source.page, left=(Term(row=dup.id, column=col),),
+                                right=(Term(row=first.id, column=col),), tolerance=Decimal(0),
+                                label=f"{first.table}[{first.key}].{col}: page {dup.source.page} repeats "
+                                      f"page {first.source.page}"))
+    return out
+
+
 def build(rows: list[Row], layouts: dict[str, TableLayout],
           index: Index | None = None) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
     """Given a document's rows and table layouts, return its identities, the identities that
@@ -247,5 +267,5 @@ def build(rows: list[Row], layouts: dict[str, TableLayout],
     index = index or Index(rows, layouts)
     hier, hier_checks = hierarchy_identities(index)
     cross, cross_checks = cross_identities(index)
-    identities = row_identities(index) + hier + two_sided_identities(index) + cross
+    identities = row_identities(index) + hier + two_sided_identities(index) + cross + duplicate_identities(index)
     return identities, hier_checks + cross_checks, index.issues
