@@ -18,13 +18,12 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None) -> lis
     """Given PDF bytes, return its pages of text lines; UnreadableDocument if it can't."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data), password=password or "")
     except PDFPasswordIncorrect:
         raise UnreadableDocument(source, "encrypted PDF: give the password with --password") from None
-    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many types on corrupt files
+    except Exception as exc:  # pdfminer raises many exception types on corrupt files
         raise UnreadableDocument(source, f"not a readable PDF ({type(exc).__name__})") from None
     pages = []
     with pdf:

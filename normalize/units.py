@@ -11,7 +11,3 @@ def factor(unit: str) -> Decimal:
     """Given a unit word (元, 万元 …), return its exact factor to 元; KeyError when unknown."""
     return DOCUMENT.units[unit]
 
-
-def to_yuan(value: Decimal, unit: str) -> Decimal:
-    """Given a value printed in `unit`, return it in 元, exactly (612.35 万元 → 6123500.00)."""
-    return value * factor(unit)

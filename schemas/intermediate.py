@@ -19,11 +19,6 @@ class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Line(_Data):
-    page: int
-    text: str
-
-
 class Page(_Data):
     number: int
     lines: tuple[str, ...]
