@@ -59,7 +59,9 @@ def _summary(result: Result, written: dict[str, Path] | None) -> None:
     by_sev = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     checks = result.checks
     passed = sum(c.status == "pass" for c in checks)
-    console.print(f"  identities: {passed} passed, {sum(c.status == 'fail' for c in checks)} failed, "
+    blank = sum(c.status == "pass" and c.actual == 0 and c.expected == 0 for c in checks)
+    console.print(f"  identities: {passed} passed ({blank} of them 0 = 0 over blank cells), "
+                  f"{sum(c.status == 'fail' for c in checks)} failed, "
                   f"{sum(c.status == 'rounding' for c in checks)} within rounding, "
                   f"{sum(c.status == 'not_checked' for c in checks)} not checked")
     console.print(f"  findings: {by_sev['error']} error, {by_sev['warning']} warning, {by_sev['info']} info")
