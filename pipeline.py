@@ -128,6 +128,19 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
     return out
 
 
+def _forms(pages: list[Page], doc_id: str, year: int | None):
+    """Performance-target forms → (projects, sub-items, indicators, issues)."""
+    projects, items, indicators, issues = [], [], [], unread_forms(pages)
+    for form in find_forms(pages, match_title):
+        got = parse_form(form, doc_id, year)
+        if got is not None:
+            projects.append(got.project)
+            items += got.items
+            indicators += got.indicators
+            issues += got.issues
+    return projects, items, indicators, issues
+
+
 def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Result:
     """Given a document's pages, return its records, checks and findings (pure)."""
     started = time.perf_counter()
@@ -145,18 +158,10 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, reprints)
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
-    projects, items, indicators = [], [], []
-    for form in find_forms(pages, match_title):
-        got = parse_form(form, doc_id, parsed.fiscal_year)
-        if got is not None:
-            projects.append(got.project)
-            items += got.items
-            indicators += got.indicators
-            issues += got.issues
-    issues += unread_forms(pages)
+    projects, items, indicators, form_issues = _forms(pages, doc_id, parsed.fiscal_year)
     project_checks, project_issues = check_projects(projects, items)
     checks += project_checks
-    issues += project_issues
+    issues += form_issues + project_issues
     if not parsed.tables and not projects:
         issues.append(ParseIssue(rule="no_tables_found", severity="warning",
                                  message=f"{source}: no budget table title found; nothing to extract"))
