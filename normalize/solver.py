@@ -109,7 +109,7 @@ def _sums_allowed(c: Constraint, values: list[list[int]]) -> list[set[int]] | No
     for v in values:
         product *= len(v)
         if product > MAX_SUMS:
-            return [set(x) for x in values]
+            return _meet_in_the_middle(c, values)
     fwd = _sums(values)
     bwd = _sums(values[::-1])
     if fwd is None or bwd is None:
@@ -119,6 +119,47 @@ def _sums_allowed(c: Constraint, values: list[list[int]]) -> list[set[int]] | No
         return None
     return [{x for x in values[k] if _supported(x, fwd[k], sorted(bwd[m - 1 - k]), c.lo, c.hi)}
             for k in range(m)]
+
+
+MAX_HALF = 1 << 14
+"""Largest half enumerated by the meet-in-the-middle pass (2 × 16,384 combinations)."""
+
+
+def _combos(values: list[list[int]]) -> list[tuple[int, tuple[int, ...]]]:
+    """Every choice of one value per variable: (sum, the chosen value of each)."""
+    out: list[tuple[int, tuple[int, ...]]] = [(0, ())]
+    for vals in values:
+        out = [(s + x, chosen + (x,)) for s, chosen in out for x in vals]
+    return out
+
+
+def _meet_in_the_middle(c: Constraint, values: list[list[int]]) -> list[set[int]] | None:
+    """Exact support for a constraint too wide for reachable sums (a 款 of many 项 rows
+    that each may or may not hold a column: subset sum). The variables split in two
+    halves whose sums are enumerated; a value is supported when some left combination
+    and some right combination complete it within [lo, hi]. Halves beyond MAX_HALF
+    combinations are not enumerated (nothing pruned)."""
+    mid = len(values) // 2
+    size = [1, 1]
+    for k, v in enumerate(values):
+        size[k >= mid] *= len(v)
+    if max(size) > MAX_HALF:
+        return [set(x) for x in values]
+    left, right = _combos(values[:mid]), sorted(_combos(values[mid:]))
+    right_sums = [s for s, _ in right]
+    allowed: list[set[int]] = [set() for _ in values]
+    complete = 0
+    for s, chosen in left:
+        j = bisect_left(right_sums, c.lo - s)
+        while j < len(right) and right_sums[j] <= c.hi - s:
+            for k, x in enumerate(chosen + right[j][1]):
+                if x not in allowed[k]:
+                    allowed[k].add(x)
+                    complete += 1
+            if complete == sum(len(v) for v in values):
+                return allowed  # every value already supported
+            j += 1
+    return allowed if complete else None
 
 
 def revise(c: Constraint, domains: Domains) -> list[int] | None:

@@ -110,3 +110,28 @@ def test_amount_that_cannot_be_stored_exactly(tmp_path):
 def test_page_of_another_classification_is_not_read_as_rows(tmp_path):
     result = extract_text(tmp_path, AMBIGUOUS.replace("201 01 01 行政运行", "302 01 办公费"))
     assert "code_not_in_classification" in {f.rule for f in result.errors}
+
+
+def test_many_rows_under_one_kuan_is_decided_quickly(tmp_path):
+    """A 款 whose 24 项 rows each print 合计 and one other cell is a subset-sum problem;
+    the meet-in-the-middle pass decides it exactly (before: minutes)."""
+    import random
+    import time
+
+    rng = random.Random(7)
+    amounts = [rng.randrange(1_000_000, 99_999_999) for _ in range(24)]
+    fiscal = [a for i, a in enumerate(amounts) if i % 2 == 0]
+    other = [a for i, a in enumerate(amounts) if i % 2 == 1]
+    f, o = sum(fiscal), sum(other)
+    lines = ["2019年部门收入预算总表", "单位：元", "功能分类科目编码 功能分类科目名称 合计 财政拨款收入 事业收入",
+             f"201 一般公共服务支出 {f + o:,} {f:,} {o:,}", f"201 01 人大事务 {f + o:,} {f:,} {o:,}"]
+    lines += [f"201 01 {i + 1:02d} 项目{i} {a:,} {a:,}" for i, a in enumerate(amounts)]
+    lines.append(f"{f + o:,} {f:,} {o:,} 合计")
+    started = time.monotonic()
+    result = extract_text(tmp_path, "\n".join(lines))
+    assert time.monotonic() - started < 10
+    got = {b.code: b.column for b in result.records["budget_lines"] if b.level == 3 and b.column != "合计"}
+    ambiguous = {f.code for f in result.records["findings"] if f.rule == "ambiguous_columns"}
+    for i in range(24):
+        code = f"20101{i + 1:02d}"
+        assert got[code] == ("财政拨款收入" if i % 2 == 0 else "事业收入") or code in ambiguous
