@@ -19,6 +19,9 @@ from ..normalize.text import compact, fold, has_cjk
 from ..schemas.intermediate import ParseIssue, SourceRow, Token
 
 TOTAL_WORDS = ("合计", "总计")
+# A code whose 类 part lost digits (`7 11 02` printed under `210 11`): read as a row whose
+# code its place in the hierarchy implies (extract.tables.resolve_misprinted_codes).
+MISPRINTED_PREFIX = re.compile(r"^(?P<code>[0-9]{1,2}(?:\s+[0-9]{1,2}){1,2})\s+(?=[\u4e00-\u9fff])")
 # Cells glued to their neighbours in some text layers: `10,800,000合计`, `合计1,234`,
 # `91,016,775.35一、一般公共服务支出` (a number run into the next item's ordinal).
 _GLUED_TOTAL = re.compile(r"(?<=[\d)])(?=(?:合计|总计))|(?<=合计|总计)(?=[\d(])"
@@ -88,6 +91,14 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
             raw_code=" ".join(printed[:n_code]), level=code.level, parent_code=code.parent,
             tokens=_numbers(cells, page, table, code.code, issues),
         )
+    bad = MISPRINTED_PREFIX.match(folded)
+    if bad:
+        parts = bad.group("code").split()
+        printed = line.split()
+        label, cells = _split_label_numbers(printed[len(parts):])
+        return SourceRow(kind="coded", page=page, name=" ".join(label), code="", raw_code=" ".join(printed[:len(parts)]),
+                         level=len(parts),
+                         tokens=_numbers(cells, page, table, bad.group("code"), issues))
     tokens = split_tokens(line)
     words = [t for t in tokens if t in TOTAL_WORDS]
     if len(words) == 1 and all(t in TOTAL_WORDS or looks_numeric(t) for t in tokens):

@@ -233,6 +233,7 @@ def parse_pages(pages: list[Page]) -> ParsedDocument:
             _feed(current, page.number, lines, issues)
     tables = []
     for acc in accs.values():
+        acc.rows = resolve_misprinted_codes(acc.key, acc.rows, issues)
         if acc.unit is None:
             acc.unit = TABLES[acc.key].default_unit
             issues.append(ParseIssue(rule="unit_assumed", severity="info", table=acc.key, page=acc.pages[0],
@@ -248,6 +249,34 @@ def parse_pages(pages: list[Page]) -> ParsedDocument:
         tables=tuple(tables),
         issues=tuple(issues),
     )
+
+
+def resolve_misprinted_codes(table: str, rows: list[SourceRow], issues: list[ParseIssue]) -> list[SourceRow]:
+    """Give each row read with a misprinted code (code "") the code its place implies: the
+    last row of the level above plus its own last printed part (`7 11 02` after `210 11`
+    is 2101102). A `malformed_code` warning keeps the printed text; a row with no place
+    is left out with an error."""
+    out, last = [], {}
+    for row in rows:
+        if row.kind == "coded" and row.code == "":
+            parent = last.get(row.level - 1)
+            part = row.raw_code.split()[-1].zfill(2)
+            if parent is None:
+                issues.append(ParseIssue(rule="malformed_code", severity="error", table=table, page=row.page,
+                                         code=row.raw_code, message=f"{table}: code {row.raw_code!r} ({row.name}) "
+                                         f"is misprinted and has no row above it to place it; left out"))
+                continue
+            code = parent + part
+            issues.append(ParseIssue(rule="malformed_code", severity="warning", table=table, page=row.page,
+                                     code=code, message=f"{table}: code printed {row.raw_code!r} ({row.name}) "
+                                     f"under {parent}; read as {code}"))
+            row = row.model_copy(update={"code": code, "parent_code": parent})
+        if row.kind == "coded":
+            last[row.level] = row.code
+            for deeper in [lv for lv in last if lv > row.level]:
+                del last[deeper]
+        out.append(row)
+    return out
 
 
 def _department(lines: list[str]) -> str | None:

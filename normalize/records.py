@@ -31,7 +31,7 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
             if shape == "coded":
                 budget.append(BudgetLine(
                     doc_id=doc_id, table=row.table, table_title=row.title, page=src.page,
-                    code=src.code, level=src.level, parent_code=src.parent_code, name=src.name,
+                    code=src.code, raw_code=src.raw_code, level=src.level, parent_code=src.parent_code, name=src.name,
                     column=column, amount=value, raw=token.raw, source_unit=row.unit,
                     assigned_by=assigned_by[row.id]))
             else:

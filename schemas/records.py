@@ -48,6 +48,7 @@ class BudgetLine(Record):
     table_title: str = _f("the table title as printed", zh="表名")
     page: int = _f("1-based page the row is printed on", zh="页码")
     code: str | None = _f("classification code as digits (2011706); null on the 合计 row", zh="科目编码")
+    raw_code: str | None = _f("the code as printed (`201 17 06`, a misprint `7 11 02`)", zh="原编码")
     level: int = _f("0 合计, 1 类, 2 款, 3 项", zh="级次")
     parent_code: str | None = _f("code of the enclosing 类/款", zh="上级编码")
     name: str = _f("row name as printed (合计 on the total row)", zh="科目名称")

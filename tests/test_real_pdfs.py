@@ -90,3 +90,17 @@ def test_finance_bureau_302_row_is_one_yuan_off():
     }
     assert all(c.status == "rounding" for c in off)
     assert not result.errors
+
+
+def test_welfare_home_misprinted_code():
+    """`7 11 02 事业单位医疗` printed under `210 11` in two tables: read as 2101102, printed text kept."""
+    result = yusuan.extract_document(real_pdf("budget-2024-unit-welfare-home.pdf"))
+    warned = {(f.table, f.code) for f in result.records["findings"] if f.rule == "malformed_code"}
+    assert warned == {("expenditure_summary", "2101102"), ("general_budget_by_function", "2101102")}
+    cells = [b for b in result.records["budget_lines"] if b.code == "2101102" and b.column == "合计"]
+    assert {(b.table, b.raw_code, b.amount, b.parent_code) for b in cells} == {
+        ("income_summary", "210 11 02", 503_724, "21011"),
+        ("expenditure_summary", "7 11 02", 503_724, "21011"),
+        ("general_budget_by_function", "7 11 02", 503_724, "21011"),
+    }
+    assert not [c for c in result.checks if c.rule == "cross_table" and c.status == "fail"]
