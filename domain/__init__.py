@@ -102,6 +102,7 @@ class TwoSidedWords(_Frozen):
 
 class DocumentWords(_Frozen):
     code_first_digits: dict[str, tuple[str, ...]]
+    class_name_synonyms: tuple[tuple[str, ...], ...] = ()
     units: dict[str, Decimal]
     department_patterns: tuple[str, ...]
     fiscal_year_patterns: tuple[str, ...]

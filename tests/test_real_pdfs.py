@@ -104,3 +104,16 @@ def test_welfare_home_misprinted_code():
         ("general_budget_by_function", "7 11 02", 503_724, "21011"),
     }
     assert not [c for c in result.checks if c.rule == "cross_table" and c.status == "fail"]
+
+
+def test_welfare_home_prose():
+    """Its prose names the class by the old name (医疗卫生与计划生育支出) and restates
+    社会福利事业单位 as 738.66万元, which no cell supports: the prose items sum to 991.59万元
+    against its own 财政拨款 total of 950.12万元 (checked by hand), a defect of the document."""
+    result = yusuan.extract_document(real_pdf("budget-2024-unit-welfare-home.pdf"))
+    prose = {c.code: c for c in result.checks if c.rule == "prose_vs_table"}
+    old_name = prose["医疗卫生与计划生育支出（类）行政事业单位医疗（款）事业单位医疗（项）"]
+    assert (old_name.status, old_name.actual) == ("pass", 503_724)
+    bad = prose["社会保障和就业支出（类）社会福利（款）社会福利事业单位（项）"]
+    assert (bad.status, bad.expected, bad.actual) == ("fail", 7_386_600, 6_964_796)
+    assert [f.rule for f in result.errors] == ["prose_vs_table"]

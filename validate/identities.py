@@ -17,11 +17,20 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from ..domain import IDENTITIES, TABLES, CellRef, IdentitySpec
+from ..domain import DOCUMENT, IDENTITIES, TABLES, CellRef, IdentitySpec
 from ..normalize.text import compact
 from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout, Term
 
 TOTAL = "total"
+
+
+def _class_names(name: str) -> list[str]:
+    """A 类 name and its other names over the years (document.toml class_name_synonyms)."""
+    name = compact(name)
+    for group in DOCUMENT.class_name_synonyms:
+        if name in (names := [compact(n) for n in group]):
+            return [name] + [n for n in names if n != name]
+    return [name]
 
 
 class Index:
@@ -48,7 +57,8 @@ class Index:
                     continue
                 self.by_code[row.table][src.code] = row
                 if src.level == 1:
-                    self.classes[row.table][compact(src.name)] = src.code
+                    for name in _class_names(src.name):
+                        self.classes[row.table].setdefault(name, src.code)
             elif src.kind in ("total", "values"):
                 if row.table in self.total and row.values:
                     self.duplicates.append((self.total[row.table], row))
