@@ -33,7 +33,7 @@ from .schemas.records import RECORD_KINDS, BudgetLine, DocumentRecord, Finding, 
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
 from .validate.projects import check_projects
-from .validate.prose import figure_identities, read_figures
+from .validate.prose import check_changes, figure_identities, read_figures
 
 
 @dataclass
@@ -120,6 +120,11 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
             continue
         diff = c.actual - c.expected
         graded = "rounding" if c.status == "rounding" else c.rule
+        if c.rule == "prose_change":
+            out.append(Finding(doc_id=doc_id, rule=c.rule, severity=c.severity, table=None, page=c.page, code=c.code,
+                               column=c.column, expected=c.expected, actual=c.actual,
+                               message=f"{c.label}: printed {c.actual}% but the two amounts give {c.expected}%"))
+            continue
         out.append(Finding(
             doc_id=doc_id, rule=graded, severity="warning" if c.status == "rounding" else c.severity,
             table=c.table, page=c.page, code=c.code, column=c.column, expected=c.expected, actual=c.actual,
@@ -154,6 +159,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     not_checked += prose_not_checked
     decision = decide(rows, identities)
     checks = evaluate(identities, rows, decision.assignments) + not_checked
+    checks += check_changes(pages) if parsed.tables else []
     differing = {(c.table, c.code) for c in checks if c.rule == "duplicate_row" and c.status != "pass"}
     reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, reprints)

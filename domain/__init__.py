@@ -185,4 +185,6 @@ IDENTITIES: tuple[IdentitySpec, ...] = tuple(
 )
 DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))
 PERFORMANCE: PerformanceWords = PerformanceWords(**_load("performance.toml"))
-FIGURES: tuple[FigureSpec, ...] = tuple(FigureSpec(**f) for f in _load("prose.toml")["figure"])
+_PROSE = _load("prose.toml")
+FIGURES: tuple[FigureSpec, ...] = tuple(FigureSpec(**f) for f in _PROSE["figure"])
+CHANGE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(c["pattern"]) for c in _PROSE.get("change", ()))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..domain import FIGURES, CellRef
+from ..domain import CHANGE_PATTERNS, FIGURES, CellRef
 from ..normalize.numbers import decimals, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
@@ -90,3 +90,45 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) 
                                    page=fig.page, left=tuple(terms), right=(), constant=fig.amount,
                                    tolerance=half, rounded=True, label=label))
     return identities, checks
+
+
+_QUOTED = re.compile(r"“([^”]+)”")
+_DOWN = ("减少", "下降")
+
+
+def _half(raw: str) -> Decimal:
+    return Decimal(1).scaleb(-decimals(raw)) / 2
+
+
+def check_changes(pages: list[Page]) -> list[Check]:
+    """Year-on-year changes in the prose: the printed % must agree with the two printed
+    amounts, each taken to its printed precision (an interval test, exact in Decimal)."""
+    checks = []
+    for page in pages:
+        text = "".join(page.lines)
+        for pattern in CHANGE_PATTERNS:
+            for m in pattern.finditer(text):
+                quoted = _QUOTED.findall(text[:m.start()])
+                where = quoted[-1] if quoted else f"{m.group('year')}年"
+                prev, cur = parse_amount(m.group("prev")), parse_amount(m.group("cur"))
+                hp, hc = _half(m.group("prev")), _half(m.group("cur"))
+                label = f"prose p.{page.number} {where}: {m.group(0)}"
+                if prev - hp <= 0:
+                    checks.append(Check(rule="prose_change", status="not_checked", table=None, code=where,
+                                        column=None, page=page.number,
+                                        label=f"{label}: last year's amount is 0, no percentage is defined"))
+                    continue
+                low = (cur - hc) / (prev + hp) * 100 - 100
+                high = (cur + hc) / (prev - hp) * 100 - 100
+                if m.group("flat"):
+                    printed, half = Decimal(0), Decimal(0)
+                else:
+                    printed = parse_amount(m.group("pct")) * (-1 if m.group("dir") in _DOWN else 1)
+                    half = _half(m.group("pct"))
+                ok = printed + half >= low and printed - half <= high
+                exact = (cur / prev * 100 - 100).quantize(Decimal("0.01"))
+                # A warning, not an error: the prose contradicts itself, the tables are untouched.
+                checks.append(Check(rule="prose_change", status="pass" if ok else "fail", severity="warning",
+                                    table=None, code=where,
+                                    column="%", page=page.number, expected=exact, actual=printed, label=label))
+    return checks
