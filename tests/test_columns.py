@@ -133,3 +133,20 @@ def test_many_rows_under_one_kuan_is_decided_quickly(tmp_path):
     got = {b.code: b.column for b in result.records["budget_lines"] if b.level == 3 and b.column != "合计"}
     assert not [f for f in result.records["findings"] if f.rule == "ambiguous_columns"]
     assert got == {f"20101{i + 1:02d}": "财政拨款收入" if i % 2 == 0 else "事业收入" for i in range(24)}
+
+
+@pytest.mark.parametrize("sentence,status", [
+    pytest.param("2023年当年预算执行数为60.13万元，2024年预算安排25.77万元，比2023年预算执行数减少57.14%。", "pass",
+                 id="decrease"),
+    pytest.param("2023年当年预算执行数为10.00万元，2024年预算安排10.00万元，比2023年预算执行数持平。", "pass", id="flat"),
+    pytest.param("2023年当年预算执行数为348.52万元，2024年预算安排352.67万元，比2023年预算执行数增加0.53%。", "fail",
+                 id="wrong"),
+    pytest.param("2023年当年预算执行数为0.00万元，2024年预算安排25.00万元，比2023年预算执行数增加100.00%。", "not_checked",
+                 id="from-zero"),
+])
+def test_prose_percent_change(tmp_path, sentence, status):
+    result = extract_text(tmp_path, f"说明\n1. “一般公共服务支出（类）人大事务（款）行政运行（项）”1.00万元。{sentence}\n\n\n\n"
+                                    + AMBIGUOUS)
+    [check] = [c for c in result.checks if c.rule == "prose_change"]
+    assert check.status == status
+    assert check.code == "一般公共服务支出（类）人大事务（款）行政运行（项）"
