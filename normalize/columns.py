@@ -35,8 +35,6 @@ class ColumnDecision:
     assignments: dict[int, Assignment] = field(default_factory=dict)
     assigned_by: dict[int, str] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
-    relaxed: list[Identity] = field(default_factory=list)
-    """Identities left out of the decision because the document does not satisfy them."""
 
 
 def _scale(rows: list[Row], identities: list[Identity]) -> int:
@@ -151,10 +149,7 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
             found = problem.search(root)
         except SearchLimit:
             undecided.update(comp_vars)
-            out.relaxed += [identities[order[i]] for i in comp]
             continue
-        kept = set(accepted)
-        out.relaxed += [identities[order[comp[i]]] for i in range(len(comp)) if i not in kept]
         alternatives: dict[int, dict[int, None]] = {v: {} for v in comp_vars}
         unproven: set[int] = set()
         for v in comp_vars:
