@@ -100,7 +100,8 @@ def extract(
     password: Optional[str] = typer.Option(None, "--password", help="Password of an encrypted PDF."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and check, but write no files."),
 ) -> None:
-    """Extract one document into OUT/: documents, budget_lines, summary_lines, findings (.parquet).
+    """Extract one document into OUT/: one Parquet file per record kind (documents, budget_lines,
+    summary_lines, findings, projects, project_items, indicators, prose_figures).
 
     Exit code 0: read, every identity holds. 1: error findings (records are still written).
     2: the file could not be read at all.
