@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .dataset import journal, load_manifest, remove_stale_temporaries, save_manifest, write_datapackage, write_parts
+from .dataset import (journal, load_manifest, remove_parts, remove_stale_temporaries, save_manifest,
+                      write_datapackage, write_parts)
 from .errors import UnreadableDocument
 from .pipeline import doc_id_of, extract_document
 from .schemas.records import ManifestEntry
@@ -44,6 +45,10 @@ class Task:
     size: int
     sha256: str
 
+    @property
+    def shown(self) -> str:
+        return display(self.path)
+
 
 @dataclass
 class Plan:
@@ -52,6 +57,14 @@ class Plan:
     """Rows carried over (done before) or decided without extraction (duplicates)."""
     already_done: int = 0
     duplicates: int = 0
+    stale: list[str] = field(default_factory=list)
+    """doc_ids of earlier versions of changed files: their parts are removed."""
+
+
+def display(path: str | Path) -> str:
+    """A path as text that survives JSON and Parquet: undecodable bytes of a file name
+    (kept by Python as surrogates) are shown as backslash escapes."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def discover(inputs: Iterable[str | Path]) -> list[Path]:
@@ -82,11 +95,13 @@ def make_plan(files: list[Path], root: Path) -> Plan:
     previous = load_manifest(root)
     plan = Plan()
     owner: dict[str, str] = {}  # sha256 → the path that is (or was) extracted for it
+    current = {display(f) for f in files}
     for entry in previous.values():
-        if entry.status in DONE and entry.tool_version == __version__:
+        # A path that still exists keeps its claim only if its bytes are unchanged (checked below).
+        if entry.status in DONE and entry.tool_version == __version__ and entry.path not in current:
             owner.setdefault(entry.sha256, entry.path)
     for f in files:
-        path = str(f)
+        path = display(f)
         try:
             size, digest = _sha256(f)
         except OSError as exc:
@@ -95,11 +110,13 @@ def make_plan(files: list[Path], root: Path) -> Plan:
                                                seconds=None, tool_version=__version__)
             continue
         old = previous.get(path)
-        if old and old.sha256 == digest and old.tool_version == __version__ and old.status != "failed":
+        if old and old.sha256 == digest and old.tool_version == __version__ and old.status in DONE:
             plan.entries[path] = old
             plan.already_done += 1
             owner.setdefault(digest, path)
             continue
+        if old and old.sha256 != digest and old.status in DONE:
+            plan.stale.append(old.doc_id)  # the file changed: its old parts must go
         if digest in owner and owner[digest] != path:
             plan.entries[path] = ManifestEntry(path=path, size=size, sha256=digest, doc_id=digest[:16],
                                                status="skipped", error=f"duplicate of {owner[digest]}",
@@ -107,7 +124,7 @@ def make_plan(files: list[Path], root: Path) -> Plan:
             plan.duplicates += 1
             continue
         owner[digest] = path
-        plan.tasks.append(Task(path=path, size=size, sha256=digest))
+        plan.tasks.append(Task(path=str(f), size=size, sha256=digest))
     return plan
 
 
@@ -117,7 +134,7 @@ def extract_one(task: Task, root: str) -> ManifestEntry:
 
     def entry(status: str, error: str | None = None, pages: int | None = None) -> ManifestEntry:
         seconds = Decimal(str(round(time.perf_counter() - started, 2)))
-        return ManifestEntry(path=task.path, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
+        return ManifestEntry(path=task.shown, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
                              status=status, error=error, pages=pages, seconds=seconds, tool_version=__version__)
 
     try:
@@ -131,7 +148,10 @@ def extract_one(task: Task, root: str) -> ManifestEntry:
     doc = result.document
     if doc.doc_id != task.sha256[:16]:
         return entry("failed", "file changed while the batch read it")
-    write_parts(Path(root), result.records, doc.fiscal_year, doc.doc_id)
+    try:
+        write_parts(Path(root), result.records, doc.fiscal_year, doc.doc_id)
+    except (OSError, ValueError) as exc:  # ValueError: pyarrow.ArrowInvalid, a value the schema refuses
+        return entry("failed", f"cannot write its records ({type(exc).__name__}: {str(exc).splitlines()[0]})")
     return entry("findings" if result.errors else "ok", pages=doc.pages)
 
 
@@ -152,7 +172,7 @@ def _can_fork() -> bool:
 
 
 def _failed(task: Task, error: str, seconds: float) -> ManifestEntry:
-    return ManifestEntry(path=task.path, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
+    return ManifestEntry(path=task.shown, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
                          status="failed", error=error, pages=None, seconds=Decimal(str(round(seconds, 2))),
                          tool_version=__version__)
 
@@ -265,7 +285,13 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path, *, workers: int = 1
         on_plan(plan)
     entries = dict(plan.entries)
 
+    for doc_id in plan.stale:
+        if not any(e.doc_id == doc_id for e in plan.entries.values()):
+            remove_parts(root, doc_id)
+
     def done(entry: ManifestEntry) -> None:
+        if entry.status == "failed":
+            remove_parts(root, entry.doc_id)  # a child killed mid-write leaves no part visible
         journal(root, entry)
         entries[entry.path] = entry
         if on_done:

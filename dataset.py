@@ -47,25 +47,57 @@ def part_schema(kind: str) -> pa.Schema:
 
 
 def write_parts(root: Path, records: dict[str, list[Record]], fiscal_year: int | None, doc_id: str) -> list[Path]:
-    """Write one document's non-empty record kinds as parts; the documents part always."""
-    written = []
+    """Write one document's non-empty record kinds as parts; the documents part always.
+
+    Records that carry their own fiscal_year (documents, projects) go to that year's
+    partition, so a form of another year keeps its year; the others go to the document's.
+    Every table is converted before any file is written: a value Arrow refuses fails
+    the document without leaving parts behind.
+    """
+    planned: list[tuple[pa.Table, Path]] = []
     for kind, model in RECORD_KINDS.items():
         rows = records.get(kind, [])
         if not rows and kind != "documents":
             continue
-        table = to_table(model, rows)
-        if PARTITION in table.column_names:
-            table = table.drop_columns([PARTITION])
-        written.append(write_atomic(table, part_path(root, kind, fiscal_year, doc_id)))
+        groups: dict[int | None, list[Record]] = {}
+        for row in rows:
+            groups.setdefault(getattr(row, PARTITION, fiscal_year), []).append(row)
+        for year, group in (groups or {fiscal_year: []}).items():
+            table = to_table(model, group)
+            if PARTITION in table.column_names:
+                table = table.drop_columns([PARTITION])
+            planned.append((table, part_path(root, kind, year, doc_id)))
+    written = []
+    try:
+        for table, target in planned:
+            written.append(write_atomic(table, target))
+    except BaseException:
+        remove_parts(root, doc_id)
+        raise
     return written
 
 
-def remove_stale_temporaries(root: Path) -> int:
-    """Delete temporary files a killed run left behind; return how many."""
+def remove_parts(root: Path, doc_id: str) -> int:
+    """Delete every part of one document (a failed, changed or vanished input); return how many."""
     n = 0
-    for tmp in root.rglob(f".*{TMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
-        n += 1
+    for kind in RECORD_KINDS:
+        for part in (root / kind).glob(f"{PARTITION}=*/part-{doc_id}.parquet") if (root / kind).exists() else ():
+            part.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+def remove_stale_temporaries(root: Path) -> int:
+    """Delete the temporary files a killed run of ours left behind (only names yusuan
+    writes: `.part-*.parquet.*.tmp` in partitions, `.manifest.parquet.*.tmp` and
+    `.datapackage.json.tmp` at the top); return how many."""
+    patterns = [f"{kind}/{PARTITION}=*/.part-*.parquet.*{TMP_SUFFIX}" for kind in RECORD_KINDS]
+    patterns += [f".{MANIFEST}.*{TMP_SUFFIX}", f".{DATAPACKAGE}{TMP_SUFFIX}"]
+    n = 0
+    for pattern in patterns:
+        for tmp in root.glob(pattern):
+            tmp.unlink(missing_ok=True)
+            n += 1
     return n
 
 

@@ -27,6 +27,7 @@ from ..normalize.levels import assign_levels
 from ..normalize.numbers import looks_numeric, parse_amount
 from ..normalize.targets import looks_like_target, parse_target
 from ..normalize.text import compact, fold, has_cjk
+from ..schemas.arrow import fits
 from ..schemas.intermediate import Page, ParseIssue
 from ..schemas.records import Indicator, ProjectItem, ProjectRecord
 
@@ -227,6 +228,15 @@ def _indicator_rows(lines: list[FormLine]) -> tuple[list[_Pending], list[tuple[i
     return rows, orphans
 
 
+def _stored(value: Decimal, raw: str, project: str, page: int, issues: list[ParseIssue]) -> Decimal | None:
+    """The amount, or None with an error issue when it cannot be stored exactly."""
+    if fits(value):
+        return value
+    issues.append(ParseIssue(rule="amount_out_of_range", severity="error", page=page, code=project,
+                             message=f"{project}: amount {raw} cannot be stored exactly in 元; left out"))
+    return None
+
+
 @dataclass
 class FormResult:
     project: ProjectRecord
@@ -272,7 +282,7 @@ def parse_form(lines: list[FormLine], doc_id: str, fallback_year: int | None) ->
         money_end = sub_at if sub_at is not None else (ind_at or len(lines))
         found = [tok for ln in lines[period_at + 1:money_end] for tok in _amount_tokens(ln.text)]
         for f, tok in zip(FORM.money_fields, found):
-            money[f.field] = parse_amount(tok)
+            money[f.field] = _stored(parse_amount(tok), tok, project, page, issues)
         if len(found) != len(FORM.money_fields):
             issues.append(ParseIssue(rule="form_money_fields", severity="warning", page=page, code=project,
                                      message=f"{project}: {len(found)} amounts found for the "
@@ -289,8 +299,10 @@ def parse_form(lines: list[FormLine], doc_id: str, fallback_year: int | None) ->
         for ln in lines[sub_at + 1:ind_at if ind_at is not None and ind_at > sub_at else len(lines)]:
             toks = ln.text.split()
             if len(toks) >= 2 and has_cjk(ln.text) and _amount_tokens(toks[-1]) and not _is_label(" ".join(toks[:-1])):
-                items.append(ProjectItem(doc_id=doc_id, page=ln.page, project=project,
-                                         item=" ".join(toks[:-1]), amount=parse_amount(toks[-1]), raw=toks[-1]))
+                amount = _stored(parse_amount(toks[-1]), toks[-1], project, ln.page, issues)
+                if amount is not None:
+                    items.append(ProjectItem(doc_id=doc_id, page=ln.page, project=project,
+                                             item=" ".join(toks[:-1]), amount=amount, raw=toks[-1]))
 
     goal_total = goal_annual = None
     if goals_end is not None:
@@ -343,6 +355,8 @@ def _indicators(lines: list[FormLine], ind_at: int | None, title_at: int, doc_id
     for row, (l1, l2, source) in zip(rows, levels):
         target = "".join(row.target)
         parsed = parse_target(target)
+        if parsed.value is not None and not fits(parsed.value, 6):
+            parsed = parsed._replace(value=None)  # more digits than the column holds: text only
         out.append(Indicator(doc_id=doc_id, page=row.page, project=project, level1=l1, level2=l2,
                              level3=row.name, target=target, op=parsed.op, value=parsed.value,
                              unit=parsed.unit, kind=parsed.kind, level_source=source,

@@ -12,7 +12,7 @@ from itertools import combinations
 
 from ..domain import TABLES, TableSpec
 from ..normalize.numbers import decimals
-from ..schemas.arrow import MONEY_PRECISION, MONEY_SCALE
+from ..schemas.arrow import MONEY_PRECISION, MONEY_SCALE, fits
 from ..schemas.intermediate import ParsedDocument, ParsedTable, ParseIssue, Row, SourceRow, TableLayout
 from .headers import printed_columns
 from .units import factor
@@ -49,16 +49,13 @@ def _columns(spec: TableSpec, table: ParsedTable, side: str | None,
     return found
 
 
-MAX_YUAN = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
-
-
 def _in_range(token, f: Decimal, table: str, src: SourceRow, issues: list[ParseIssue]) -> Decimal | None:
     """The token's value in 元, or None (no record, an error issue) when it cannot be stored
     exactly: more than MONEY_SCALE decimals in 元, or too many digits."""
     if token.value is None:
         return None
     value = token.value * f
-    if -value.as_tuple().exponent > MONEY_SCALE or abs(value) >= MAX_YUAN:
+    if not fits(value):
         issues.append(ParseIssue(
             rule="amount_out_of_range", severity="error", table=table, page=src.page,
             code=src.code or src.item_key,

@@ -111,7 +111,7 @@ def test_rerun_skips_done_and_retries_failed(big_batch, tmp_path):
     result = run_batch([src], out, workers=2, on_plan=lambda plan: calls.append(plan))
     plan = calls[0]
     assert sorted(Path(t.path).name for t in plan.tasks) == ["broken.pdf", "empty.txt"]
-    assert plan.already_done == 198  # 196 copies, gbk, and the duplicate's row carried over
+    assert (plan.already_done, plan.duplicates) == (197, 1)  # 196 copies and gbk; the duplicate re-checked
     assert {kind: _rows(out, kind) for kind in KINDS} == before
     assert result.exit_code == 1
 
@@ -248,3 +248,69 @@ def test_dask_engine_joins_an_existing_scheduler(tmp_path):
     for kind in KINDS:
         assert _rows(tmp_path / "joined", kind) == _rows(tmp_path / "local", kind), kind
     assert {v["status"] for v in _manifest(tmp_path / "joined").values()} == {"ok"}
+
+
+def test_changed_file_replaces_its_old_records(tmp_path):
+    src = tmp_path / "in"
+    [path] = _copies(src, 1)
+    out = tmp_path / "ds"
+    run_batch([src], out, workers=1)
+    path.write_text(path.read_text(encoding="utf-8") + "\n再附注\n", encoding="utf-8")
+    run_batch([src], out, workers=1)
+    docs = run_query(out, "SELECT doc_id FROM documents").to_pylist()
+    assert len(docs) == 1 and docs[0]["doc_id"] == _manifest(out)["copy-000.txt"]["doc_id"]
+    assert run_query(out, "SELECT count(*) AS n FROM budget_lines").to_pylist() == [{"n": 345}]
+
+
+def test_failed_document_leaves_no_parts(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    # A sub-item amount with more decimals than 元 can hold.
+    text = SEED_TARGETS.read_text(encoding="utf-8").replace("专利一般资助 90,250,000", "专利一般资助 90,250,000.123")
+    (src / "dec.txt").write_text(text, encoding="utf-8")
+    run_batch([src], tmp_path / "ds", workers=1)
+    # The amount that cannot be stored is left out with an error; the rest of the document is kept.
+    assert _manifest(tmp_path / "ds")["dec.txt"]["status"] == "findings"
+    items = run_query(tmp_path / "ds", "SELECT item FROM project_items").to_pylist()
+    assert {"item": "专利一般资助"} not in items and {"item": "专利专项资助"} in items
+    errors = run_query(tmp_path / "ds", "SELECT rule FROM findings WHERE severity = 'error'").to_pylist()
+    assert {"rule": "amount_out_of_range"} in errors
+
+
+def test_failed_file_leaves_no_parts(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    _copies(src, 1)
+
+    def half_written(root, records, fiscal_year, doc_id):
+        from yusuan.dataset import part_path
+        target = part_path(root, "documents", fiscal_year, doc_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"PAR1 partial")
+        os._exit(9)  # killed mid-write
+
+    monkeypatch.setattr(batch_mod, "write_parts", half_written)
+    run_batch([src], tmp_path / "ds", workers=1)
+    assert _manifest(tmp_path / "ds")["copy-000.txt"]["status"] == "failed"
+    assert _visible_files(tmp_path / "ds") == ["datapackage.json", "manifest.parquet"]
+
+
+def test_projects_keep_their_own_year(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    text = SEED_TARGETS.read_text(encoding="utf-8")
+    cut = text.index("项目名称", 100)  # the second form
+    second = text[cut:].replace("(2019年 )", "(2020年 )", 1)
+    (src / "years.txt").write_text(text[:cut] + second, encoding="utf-8")
+    run_batch([src], tmp_path / "ds", workers=1)
+    years = run_query(tmp_path / "ds", "SELECT project, fiscal_year FROM projects ORDER BY page").to_pylist()
+    assert [y["fiscal_year"] for y in years] == [2019, 2020, 2019, 2019, 2019]
+
+
+def test_batch_keeps_other_files_in_the_output_folder(tmp_path):
+    src = tmp_path / "in"
+    _copies(src, 1)
+    out = tmp_path / "mine"
+    (out / "deep").mkdir(parents=True)
+    (out / "deep" / ".my-draft.tmp").write_text("important", encoding="utf-8")
+    run_batch([src], out, workers=1)
+    assert (out / "deep" / ".my-draft.tmp").read_text(encoding="utf-8") == "important"

@@ -17,6 +17,7 @@ from ..domain import CHANGE_PATTERNS, FIGURES, CellRef
 from ..normalize.numbers import decimals, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
+from ..schemas.arrow import fits
 from ..schemas.intermediate import Check, Identity, Page
 from ..schemas.records import ProseFigure
 from .identities import Index, _Missing, _resolve
@@ -38,6 +39,8 @@ def read_figures(pages: list[Page], doc_id: str) -> list[tuple[ProseFigure, Cell
                     amount = parse_amount(raw)
                 except ValueError:
                     continue
+                if not fits(amount * factor(UNIT)):
+                    continue  # more digits than 元 can hold: not a figure yusuan can restate
                 start = text.rfind("。", 0, m.start()) + 1
                 end = text.find("。", m.end())
                 sentence = text[start:end + 1 if end >= 0 else len(text)].strip()
@@ -110,7 +113,10 @@ def check_changes(pages: list[Page]) -> list[Check]:
             for m in pattern.finditer(text):
                 quoted = _QUOTED.findall(text[:m.start()])
                 where = quoted[-1] if quoted else f"{m.group('year')}年"
-                prev, cur = parse_amount(m.group("prev")), parse_amount(m.group("cur"))
+                try:
+                    prev, cur = parse_amount(m.group("prev")), parse_amount(m.group("cur"))
+                except ValueError:
+                    continue  # a malformed figure is no claim to check
                 hp, hc = _half(m.group("prev")), _half(m.group("cur"))
                 label = f"prose p.{page.number} {where}: {m.group(0)}"
                 if prev - hp <= 0:
