@@ -30,6 +30,7 @@ from . import __version__
 from .dataset import (journal, load_manifest, remove_parts, remove_stale_temporaries, save_manifest,
                       write_datapackage, write_parts)
 from .errors import UnreadableDocument
+from .pipeline import display_path as display
 from .pipeline import doc_id_of, extract_document
 from .schemas.records import ManifestEntry
 
@@ -59,12 +60,6 @@ class Plan:
     duplicates: int = 0
     stale: list[str] = field(default_factory=list)
     """doc_ids of earlier versions of changed files: their parts are removed."""
-
-
-def display(path: str | Path) -> str:
-    """A path as text that survives JSON and Parquet: undecodable bytes of a file name
-    (kept by Python as surrogates) are shown as backslash escapes."""
-    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def discover(inputs: Iterable[str | Path]) -> list[Path]:

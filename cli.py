@@ -181,9 +181,12 @@ def batch(
         if entry.status == "failed":
             progress.console.print(f"  [red]failed[/] {escape(entry.path)}: {escape(entry.error or '')}")
 
-    with progress:
-        result = run_batch(inputs, out, workers=workers or default_workers(), engine=engine, scheduler=scheduler,
-                           timeout=timeout, memory_mb=memory_mb or None, on_plan=on_plan, on_done=on_done)
+    try:
+        with progress:
+            result = run_batch(inputs, out, workers=workers or default_workers(), engine=engine, scheduler=scheduler,
+                               timeout=timeout, memory_mb=memory_mb or None, on_plan=on_plan, on_done=on_done)
+    except OSError as exc:
+        _fail(f"{exc.filename or out}: {exc.strerror or exc}")
     tab = Table(title=f"batch into {escape(str(out))}", box=None, header_style="bold")
     for col in ("status", "files"):
         tab.add_column(col)
@@ -213,14 +216,30 @@ def query(
     except Exception as exc:  # duckdb raises its own error types for bad SQL
         sys.stderr.write(f"yusuan: error: query failed: {str(exc).splitlines()[0]}\n")
         raise typer.Exit(EXIT_UNREADABLE)
+    names = table.column_names
+    unique = [n if names.index(n) == i else f"{n}_{i}" for i, n in enumerate(names)]
+    table = table.rename_columns(unique)  # `SELECT a.doc_id, b.doc_id` gives two columns of one name
     if fmt == "table":
         tab = Table(box=None, header_style="bold")
-        for name in table.column_names:
+        for name in unique:
             tab.add_column(name)
         for row in table.to_pylist():
             tab.add_row(*("" if v is None else escape(str(v)) for v in row.values()))
         console.print(tab)
         return
+    try:
+        _save(table, fmt, output)
+    except OSError as exc:
+        _fail(f"{exc.filename or output}: {exc.strerror or exc}")
+
+
+def _fail(message: str) -> None:
+    """One line on stderr and exit code 2: the work could not be done at all."""
+    sys.stderr.write(f"yusuan: error: {message}\n")
+    raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _save(table, fmt: str, output: Optional[Path]) -> None:
     frame = table.to_pandas()
     if fmt == "parquet":
         if output is None:
@@ -251,9 +270,13 @@ def export_cmd(
     from .query import export
 
     if fmt not in ("csv", "xlsx"):
-        sys.stderr.write(f"yusuan: error: --format must be csv or xlsx, not {fmt!r}\n")
-        raise typer.Exit(EXIT_UNREADABLE)
-    written = export(dataset, fmt, out)
+        _fail(f"--format must be csv or xlsx, not {fmt!r}")
+    if not (dataset / "manifest.parquet").exists():
+        _fail(f"{dataset}: not a dataset folder (no manifest.parquet)")
+    try:
+        written = export(dataset, fmt, out)
+    except OSError as exc:
+        _fail(f"{exc.filename or out}: {exc.strerror or exc}")
     console.print(f"wrote {len(written)} file(s): {escape(', '.join(str(p) for p in written))}")
 
 

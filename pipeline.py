@@ -10,6 +10,7 @@ nothing here writes (see `writer`).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -91,6 +92,12 @@ class Result:
         return 1 if self.errors else 0
 
 
+def display_path(path: str | Path) -> str:
+    """A path as text that survives JSON and Parquet: undecodable bytes of a file name
+    (kept by Python as surrogates) are shown as backslash escapes."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def doc_id_of(data: bytes) -> str:
     """Given a file's bytes, return its stable document id (sha256, first 16 hex digits)."""
     return hashlib.sha256(data).hexdigest()[:16]
@@ -134,16 +141,12 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
 
 
 def _forms(pages: list[Page], doc_id: str, year: int | None):
-    """Performance-target forms → (projects, sub-items, indicators, issues)."""
-    projects, items, indicators, issues = [], [], [], unread_forms(pages)
-    for form in find_forms(pages, match_title):
-        got = parse_form(form, doc_id, year)
-        if got is not None:
-            projects.append(got.project)
-            items += got.items
-            indicators += got.indicators
-            issues += got.issues
-    return projects, items, indicators, issues
+    """Performance-target forms → (projects, sub-items, indicators, issues, checks)."""
+    forms = [got for form in find_forms(pages, match_title) if (got := parse_form(form, doc_id, year))]
+    checks, issues = check_projects([(f.project, f.items) for f in forms])
+    issues = unread_forms(pages) + [i for f in forms for i in f.issues] + issues
+    return ([f.project for f in forms], [i for f in forms for i in f.items],
+            [i for f in forms for i in f.indicators], issues, checks)
 
 
 def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Result:
@@ -164,10 +167,9 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, reprints)
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
-    projects, items, indicators, form_issues = _forms(pages, doc_id, parsed.fiscal_year)
-    project_checks, project_issues = check_projects(projects, items)
-    checks += project_checks
-    issues += form_issues + project_issues
+    projects, items, indicators, form_issues, form_checks = _forms(pages, doc_id, parsed.fiscal_year)
+    checks += form_checks
+    issues += form_issues
     if not parsed.tables and not projects:
         issues.append(ParseIssue(rule="no_tables_found", severity="warning",
                                  message=f"{source}: no budget table title found; nothing to extract"))
@@ -194,7 +196,7 @@ def extract_document(path: str | Path, *, password: str | None = None) -> Result
     Raises UnreadableDocument (one-line message naming the file) when it cannot be read.
     """
     started = time.perf_counter()
-    source = str(path)
+    source = display_path(path)
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:

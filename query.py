@@ -3,6 +3,7 @@ to one sheet (xlsx) or one file (csv) per record kind."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,7 +22,9 @@ def connect(root: str | Path):
     for kind in RECORD_KINDS:
         parts = list((root / kind).rglob("part-*.parquet")) if (root / kind).exists() else []
         if parts:
-            glob = str(root / kind / "**" / "part-*.parquet").replace("'", "''")
+            # Escape glob characters of the folder name itself ([, ], *, ?).
+            base = re.sub(r"([\[\]*?])", r"[\1]", str(root / kind))
+            glob = (base + "/**/part-*.parquet").replace("'", "''")
             con.execute(f"CREATE VIEW {kind} AS SELECT * FROM read_parquet('{glob}', "
                         f"hive_partitioning = true, union_by_name = true)")
         else:
@@ -65,14 +68,26 @@ def export(root: str | Path, fmt: str, out: str | Path) -> list[Path]:
             written.append(target)
         return written
     if fmt == "xlsx":
+        import os
+
         import pandas as pd
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            for kind, frame in frames.items():
-                for col in frame.columns:  # Excel has no time zones
-                    if hasattr(frame[col], "dt") and getattr(frame[col].dt, "tz", None) is not None:
-                        frame[col] = frame[col].dt.tz_localize(None)
-                frame.to_excel(writer, sheet_name=kind[:31], index=False)
+        tmp = out.with_name(f".{out.name}.tmp")
+        try:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                for kind, frame in frames.items():
+                    for col in frame.columns:
+                        if hasattr(frame[col], "dt") and getattr(frame[col].dt, "tz", None) is not None:
+                            frame[col] = frame[col].dt.tz_localize(None)  # Excel has no time zones
+                        elif frame[col].dtype == object:
+                            # Control characters cannot be stored in a worksheet: shown as U+FFFD.
+                            frame[col] = frame[col].map(
+                                lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v)
+                    frame.to_excel(writer, sheet_name=kind[:31], index=False)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
         return [out]
     raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")

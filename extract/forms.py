@@ -157,7 +157,9 @@ def _split_headings(tokens: list[str], found: set[str]) -> list[str]:
             found.add(c)
             continue
         for h in _HEADINGS:
-            if c.endswith(h) and len(c) > len(h):
+            # Only a target can carry a glued heading (≥85%效果目标); a name ending in a
+            # heading word (重点项目实施) is a name.
+            if c.endswith(h) and len(c) > len(h) and looks_like_target(c[: len(c) - len(h)]):
                 found.add(h)
                 tok = tok[: len(tok) - len(h)] if tok.endswith(h) else tok
                 break

@@ -18,7 +18,7 @@ from .text import fold
 _WORDS = PERFORMANCE.targets
 _OPS = sorted(_WORDS.operators, key=lambda o: len(o[0]), reverse=True)
 _UNITS = "|".join(re.escape(u) for u in sorted(_WORDS.units, key=len, reverse=True))
-_NUMBER = re.compile(rf"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})?")
+_NUMBER = re.compile(rf"(?P<value>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})?")
 
 
 class Target(NamedTuple):
@@ -41,7 +41,7 @@ def parse_target(text: str) -> Target:
     # A number counts as the target value when it opens the target (after the operator),
     # or when a relative target names a number anywhere (≥前五年平均值的110%).
     if m and (m.start() == 0 or (relative and op)):
-        value = Decimal(m.group("value"))
+        value = Decimal(m.group("value").replace(",", ""))
         return Target(op, value, m.group("unit"), "relative" if relative else "numeric")
     return Target(op, None, None, "relative" if relative else "qualitative")
 

@@ -298,7 +298,7 @@ def test_projects_keep_their_own_year(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     text = SEED_TARGETS.read_text(encoding="utf-8")
-    cut = text.index("项目名称", 100)  # the second form
+    cut = text.index("\n项目名称\n", 100)  # the second form
     second = text[cut:].replace("(2019年 )", "(2020年 )", 1)
     (src / "years.txt").write_text(text[:cut] + second, encoding="utf-8")
     run_batch([src], tmp_path / "ds", workers=1)
@@ -314,3 +314,19 @@ def test_batch_keeps_other_files_in_the_output_folder(tmp_path):
     (out / "deep" / ".my-draft.tmp").write_text("important", encoding="utf-8")
     run_batch([src], out, workers=1)
     assert (out / "deep" / ".my-draft.tmp").read_text(encoding="utf-8") == "important"
+
+
+def test_odd_file_names_and_query_columns(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    name = os.fsdecode(b"\xff\xfe-budget.txt")  # not UTF-8
+    (src / name).write_bytes(SEED_BUDGET.read_bytes())
+    out = tmp_path / "ds[1]"  # glob characters in the dataset folder
+    run_batch([src], out, workers=1)
+    [row] = run_query(out, "SELECT path, status FROM manifest").to_pylist()
+    assert row["status"] == "ok" and row["path"].endswith("\\xff\\xfe-budget.txt")
+    q = subprocess.run(_cli("query", str(out), "SELECT d.doc_id, m.doc_id, m.status FROM documents d "
+                            "JOIN manifest m USING (doc_id)", "--format", "json"), capture_output=True, text=True)
+    assert q.returncode == 0, q.stderr
+    [joined] = json.loads(q.stdout)
+    assert joined["status"] == "ok"

@@ -237,3 +237,19 @@ def test_levels_follow_printed_order():
     got = assign_levels(names, {"投入管理", "数量目标", "满意度目标"})
     assert got == [("投入和管理目标", "投入管理", "framework"), ("产出目标", "数量目标", "layout"),
                    ("影响力目标", "满意度目标", "framework")]
+
+
+def test_name_ending_in_a_heading_word_stays_whole(tmp_path):
+    head = TEXT[: TEXT.index("三级指标 指标目标值")]
+    text = head + "三级指标 指标目标值\n\n预算执行率 ≥99%\n\n重点项目实施 100%\n\n满意度 ≥90%\n\n分解目标\n"
+    result = extract_text(tmp_path, text)
+    names = [i.level3 for i in result.records["indicators"] if i.project == "知识产权(专利扶持)专项资金"]
+    assert "重点项目实施" in names
+
+
+def test_same_project_twice_is_checked_per_form(tmp_path):
+    first = TEXT[: TEXT.index("\n项目名称\n", 100)]
+    result = extract_text(tmp_path, first + "\n\n\n\n" + first)
+    sums = [c for c in result.checks if c.rule == "subitems_sum"]
+    assert [c.status for c in sums] == ["pass", "pass"]
+    assert [c.expected for c in sums] == [Decimal(170_000_000)] * 2

@@ -9,11 +9,12 @@ from ..schemas.intermediate import Check, ParseIssue
 from ..schemas.records import ProjectItem, ProjectRecord
 
 
-def check_projects(projects: list[ProjectRecord], items: list[ProjectItem]) -> tuple[list[Check], list[ParseIssue]]:
-    """Given projects and their sub-items, return the checks and informational issues."""
+def check_projects(forms: list[tuple[ProjectRecord, list[ProjectItem]]]) -> tuple[list[Check], list[ParseIssue]]:
+    """Given each form's project and its own sub-items, return the checks and informational
+    issues (two forms of the same project name are checked apart)."""
     checks, issues = [], []
-    for p in projects:
-        own = [i.amount for i in items if i.project == p.project]
+    for p, items in forms:
+        own = [i.amount for i in items]
         if p.current_budget is None or not own:
             checks.append(Check(rule="subitems_sum", status="not_checked", table="projects", code=p.project,
                                 column="current_budget", page=p.page,
