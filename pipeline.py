@@ -127,6 +127,12 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
             continue
         diff = c.actual - c.expected
         graded = "rounding" if c.status == "rounding" else c.rule
+        if c.rule == "prose_vs_table":
+            out.append(Finding(doc_id=doc_id, rule=c.rule, severity=c.severity, table=c.table, page=c.page,
+                               code=c.code, column=c.column, expected=c.expected, actual=c.actual,
+                               message=f"{c.label}: the table prints {c.actual:,} 元, the prose "
+                                       f"{c.expected:,} 元 (off by {diff:+,} 元, beyond its printed precision)"))
+            continue
         if c.rule == "prose_change":
             out.append(Finding(doc_id=doc_id, rule=c.rule, severity=c.severity, table=None, page=c.page, code=c.code,
                                column=c.column, expected=c.expected, actual=c.actual,

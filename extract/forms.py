@@ -136,6 +136,14 @@ def _ticked(lines: list[FormLine]) -> tuple[str | None, str | None]:
     return pick(FORM.categories), pick(FORM.subcategories)
 
 
+def _is_amount(token: str) -> bool:
+    """True for any printed amount (a sub-item may cost 800 元)."""
+    try:
+        return looks_numeric(token) and parse_amount(token) is not None
+    except ValueError:
+        return False
+
+
 def _amount_tokens(line: str) -> list[str]:
     out = []
     for tok in line.split():
@@ -300,7 +308,7 @@ def parse_form(lines: list[FormLine], doc_id: str, fallback_year: int | None) ->
     if sub_at is not None:
         for ln in lines[sub_at + 1:ind_at if ind_at is not None and ind_at > sub_at else len(lines)]:
             toks = ln.text.split()
-            if len(toks) >= 2 and has_cjk(ln.text) and _amount_tokens(toks[-1]) and not _is_label(" ".join(toks[:-1])):
+            if len(toks) >= 2 and has_cjk(ln.text) and _is_amount(toks[-1]) and not _is_label(" ".join(toks[:-1])):
                 amount = _stored(parse_amount(toks[-1]), toks[-1], project, ln.page, issues)
                 if amount is not None:
                     items.append(ProjectItem(doc_id=doc_id, page=ln.page, project=project,

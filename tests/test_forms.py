@@ -253,3 +253,11 @@ def test_same_project_twice_is_checked_per_form(tmp_path):
     sums = [c for c in result.checks if c.rule == "subitems_sum"]
     assert [c.status for c in sums] == ["pass", "pass"]
     assert [c.expected for c in sums] == [Decimal(170_000_000)] * 2
+
+
+def test_small_subitem_amounts(tmp_path):
+    text = TEXT.replace("专利一般资助 90,250,000", "专利一般资助 800\n\n专利其他资助 90,249,200", 1)
+    result = extract_text(tmp_path, text)
+    items = {i.item: i.amount for i in result.records["project_items"] if i.project == "知识产权(专利扶持)专项资金"}
+    assert items == {"专利一般资助": 800, "专利其他资助": 90_249_200, "专利专项资助": 79_750_000}
+    assert {c.status for c in result.checks if c.rule == "subitems_sum"} == {"pass"}
