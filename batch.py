@@ -31,7 +31,7 @@ from .dataset import (journal, load_manifest, remove_parts, remove_stale_tempora
                       write_datapackage, write_parts)
 from .errors import UnreadableDocument
 from .pipeline import display_path as display
-from .pipeline import doc_id_of, extract_document
+from .pipeline import extract_document
 from .schemas.records import ManifestEntry
 
 SUFFIXES = (".pdf", ".txt")

@@ -30,7 +30,7 @@ from .normalize.records import to_records
 from .normalize.rows import prepare
 from .schemas.arrow import to_table
 from .schemas.intermediate import Check, Page, ParseIssue
-from .schemas.records import RECORD_KINDS, BudgetLine, DocumentRecord, Finding, Record, SummaryLine
+from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
 from .validate.projects import check_projects
@@ -126,23 +126,19 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
                                message=f"not checked: {c.label}"))
             continue
         diff = c.actual - c.expected
-        graded = "rounding" if c.status == "rounding" else c.rule
         if c.rule == "prose_vs_table":
-            out.append(Finding(doc_id=doc_id, rule=c.rule, severity=c.severity, table=c.table, page=c.page,
-                               code=c.code, column=c.column, expected=c.expected, actual=c.actual,
-                               message=f"{c.label}: the table prints {c.actual:,} 元, the prose "
-                                       f"{c.expected:,} 元 (off by {diff:+,} 元, beyond its printed precision)"))
-            continue
-        if c.rule == "prose_change":
-            out.append(Finding(doc_id=doc_id, rule=c.rule, severity=c.severity, table=None, page=c.page, code=c.code,
-                               column=c.column, expected=c.expected, actual=c.actual,
-                               message=f"{c.label}: printed {c.actual}% but the two amounts give {c.expected}%"))
-            continue
+            message = (f"{c.label}: the table prints {c.actual:,} 元, the prose {c.expected:,} 元 "
+                       f"(off by {diff:+,} 元, beyond its printed precision)")
+        elif c.rule == "prose_change":
+            message = f"{c.label}: printed {c.actual}% but the two amounts give {c.expected}%"
+        else:
+            message = (f"{c.rule}: {c.label}: printed {c.actual:,} but the parts sum to {c.expected:,} "
+                       f"(off by {diff:+,} 元{', within rounding' if c.status == 'rounding' else ''})")
+        rounding = c.status == "rounding"
         out.append(Finding(
-            doc_id=doc_id, rule=graded, severity="warning" if c.status == "rounding" else c.severity,
+            doc_id=doc_id, rule="rounding" if rounding else c.rule, severity="warning" if rounding else c.severity,
             table=c.table, page=c.page, code=c.code, column=c.column, expected=c.expected, actual=c.actual,
-            message=f"{c.rule}: {c.label}: printed {c.actual:,} but the parts sum to {c.expected:,} "
-                    f"(off by {diff:+,} 元{', within rounding' if c.status == 'rounding' else ''})"))
+            message=message))
     return out
 
 
@@ -161,7 +157,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     parsed = parse_pages(pages)
     rows, layouts, prep_issues = prepare(parsed)
     index = identity_builder.Index(rows, layouts)
-    identities, not_checked, structure_issues = identity_builder.build(rows, layouts, index)
+    identities, not_checked, structure_issues = identity_builder.build(index)
     figures = read_figures(pages, doc_id) if parsed.tables else []
     prose_identities, prose_not_checked = figure_identities(figures, index)
     identities += prose_identities

@@ -145,15 +145,9 @@ def _is_amount(token: str) -> bool:
 
 
 def _amount_tokens(line: str) -> list[str]:
-    out = []
-    for tok in line.split():
-        if looks_numeric(tok) and ("," in tok or len(tok) >= 4):
-            try:
-                parse_amount(tok)
-                out.append(tok)
-            except ValueError:
-                continue
-    return out
+    """The amounts of a line that are budget-sized (grouped, or 4+ digits): paragraph
+    numbers like `300件` are glued to words, small standalone numbers are not money fields."""
+    return [tok for tok in line.split() if ("," in tok or len(tok) >= 4) and _is_amount(tok)]
 
 
 def _split_headings(tokens: list[str], found: set[str]) -> list[str]:

@@ -138,10 +138,11 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
         for local, i in enumerate(comp):
             families.setdefault(fam_ids[i], []).append(local)
         try:
-            for cons in ([exact[i] for i in comp], [tolerant[i] for i in comp]):
+            cons = [exact[i] for i in comp]
+            accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit, deadline)
+            if len(accepted) < len(comp):  # no exact solution: allow the rounding envelope
+                cons = [tolerant[i] for i in comp]
                 accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit, deadline)
-                if len(accepted) == len(comp) or cons[0] is tolerant[comp[0]]:
-                    break
             problem = Problem(sizes, [cons[i] for i in accepted], node_limit, deadline)
             start = [[fixed[v]] if v in fixed else list(range(n)) for v, n in enumerate(sizes)]
             root = problem.root(start)

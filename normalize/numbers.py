@@ -59,3 +59,9 @@ def decimals(text: str) -> int:
     """Given a printed number, return how many decimal places it prints."""
     t = _fold(text).strip("()")
     return len(t.split(".", 1)[1]) if "." in t else 0
+
+
+def half_unit(text: str) -> Decimal:
+    """Given a printed number, return half a unit of its last printed digit (`50,868` → 0.5,
+    `612.35` → 0.005): how far the rounded figure may be from what it restates."""
+    return Decimal(1).scaleb(-decimals(text)) / 2

@@ -270,11 +270,10 @@ def duplicate_identities(index: Index) -> list[Identity]:
     return out
 
 
-def build(rows: list[Row], layouts: dict[str, TableLayout],
-          index: Index | None = None) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
-    """Given a document's rows and table layouts, return its identities, the identities that
-    cannot be checked (as `not_checked` checks), and structural issues (orphans, duplicates)."""
-    index = index or Index(rows, layouts)
+def build(index: Index) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
+    """Given the index of a document's rows and table layouts, return its identities, the
+    identities that cannot be checked (as `not_checked` checks), and structural issues
+    (orphans, duplicates)."""
     hier, hier_checks = hierarchy_identities(index)
     cross, cross_checks = cross_identities(index)
     identities = row_identities(index) + hier + two_sided_identities(index) + cross + duplicate_identities(index)

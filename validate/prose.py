@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 from ..domain import CHANGE_PATTERNS, FIGURES, CellRef
-from ..normalize.numbers import decimals, parse_amount
+from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
 from ..schemas.arrow import fits
@@ -88,7 +88,7 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) 
             checks.append(Check(rule="prose_vs_table", status="not_checked", table=ref.table_key, code=fig.label,
                                 column=ref.column, page=fig.page, label=f"{label}: {missing}"))
             continue
-        half = factor(UNIT) * Decimal(1).scaleb(-decimals(fig.raw)) / 2
+        half = factor(UNIT) * half_unit(fig.raw)
         identities.append(Identity(rule="prose_vs_table", table=ref.table_key, code=fig.label, column=ref.column,
                                    page=fig.page, left=tuple(terms), right=(), constant=fig.amount,
                                    tolerance=half, rounded=True, label=label))
@@ -97,10 +97,6 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) 
 
 _QUOTED = re.compile(r"“([^”]+)”")
 _DOWN = ("减少", "下降")
-
-
-def _half(raw: str) -> Decimal:
-    return Decimal(1).scaleb(-decimals(raw)) / 2
 
 
 def check_changes(pages: list[Page]) -> list[Check]:
@@ -117,7 +113,7 @@ def check_changes(pages: list[Page]) -> list[Check]:
                     prev, cur = parse_amount(m.group("prev")), parse_amount(m.group("cur"))
                 except ValueError:
                     continue  # a malformed figure is no claim to check
-                hp, hc = _half(m.group("prev")), _half(m.group("cur"))
+                hp, hc = half_unit(m.group("prev")), half_unit(m.group("cur"))
                 label = f"prose p.{page.number} {where}: {m.group(0)}"
                 if prev - hp <= 0:
                     checks.append(Check(rule="prose_change", status="not_checked", table=None, code=where,
@@ -130,7 +126,7 @@ def check_changes(pages: list[Page]) -> list[Check]:
                     printed, half = Decimal(0), Decimal(0)
                 else:
                     printed = parse_amount(m.group("pct")) * (-1 if m.group("dir") in _DOWN else 1)
-                    half = _half(m.group("pct"))
+                    half = half_unit(m.group("pct"))
                 ok = printed + half >= low and printed - half <= high
                 exact = (cur / prev * 100 - 100).quantize(Decimal("0.01"))
                 # A warning, not an error: the prose contradicts itself, the tables are untouched.
