@@ -84,8 +84,11 @@ class _Acc:
     empty_note: bool = False
 
 
-def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> None:
-    """Read one page's lines of a table into its accumulator."""
+def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue]) -> None:
+    """Read the lines `indices` of a page into a table's accumulator."""
+    page = source.number
+    lines = [source.lines[i] for i in indices]
+    slots = [source.slots[i] if source.slots else () for i in indices]
     shape = TABLES[acc.key].shape
     if page not in acc.pages:
         acc.pages.append(page)
@@ -113,20 +116,45 @@ def _feed(acc: _Acc, page: int, lines: list[str], issues: list[ParseIssue]) -> N
         if shape == "coded":
             digits = DOCUMENT.code_first_digits.get(TABLES[acc.key].classification or "", ())
             row = row_grammar.parse_coded(line, page, acc.key, issues, digits)
-            parsed_lines.append([row] if row else None)
+            got = [row] if row else None
         elif shape == "two_sided":
-            parsed_lines.append(row_grammar.parse_two_sided(line, page, acc.key, issues) or None)
+            got = row_grammar.parse_two_sided(line, page, acc.key, issues) or None
         else:
             row = row_grammar.parse_values(line, page, acc.key, issues)
-            parsed_lines.append([row] if row else None)
+            got = [row] if row else None
+        parsed_lines.append(place(got, line, slots[len(parsed_lines)]) if got else got)
     used = _attach_wrapped_names(acc.key, lines, parsed_lines)
     if shape == "two_sided":
-        used |= _attach_wrapped_items(acc.key, page, lines, parsed_lines, issues)
+        used |= _attach_wrapped_items(acc.key, page, lines, parsed_lines, issues, slots)
     for i, (line, parsed) in enumerate(zip(lines, parsed_lines)):
         if parsed:
             acc.rows.extend(parsed)
         elif parsed is None and i not in used:
             acc.header.append(line)
+
+
+def place(rows: list[SourceRow], line: str, slots: tuple) -> list[SourceRow]:
+    """Give the number tokens of the rows read from one line their geometric slots.
+
+    The rows' tokens are found, in order, among the line's words; a row any of whose
+    tokens is not found keeps no slots (its columns are then decided by the identities).
+    """
+    if not slots:
+        return rows
+    words = line.split()
+    at, out = 0, []
+    for row in rows:
+        placed = []
+        for token in row.tokens:
+            while at < len(words) and words[at] != token.raw:
+                at += 1
+            if at == len(words) or slots[at] is None:
+                placed = None
+                break
+            placed.append(token.model_copy(update={"slot": slots[at]}))
+            at += 1
+        out.append(row.model_copy(update={"tokens": tuple(placed)}) if placed else row)
+    return out
 
 
 _NOT_NAME = ("科目", "编码", "项目", "合计", "类款", "单位", "预算")
@@ -161,7 +189,7 @@ def _attach_wrapped_names(key: str, lines: list[str], parsed: list[list[SourceRo
 
 
 def _attach_wrapped_items(key: str, page: int, lines: list[str], parsed: list[list[SourceRow] | None],
-                          issues: list[ParseIssue]) -> set[int]:
+                          issues: list[ParseIssue], slots: list[tuple]) -> set[int]:
     """Join an item whose label wrapped around its numbers in the text layer:
     `四、文化旅游体育与传媒` / `200,000 200,000` / `支出` → one 支出 item with two cells.
 
@@ -180,27 +208,28 @@ def _attach_wrapped_items(key: str, page: int, lines: list[str], parsed: list[li
         if i + 1 < len(lines) and parsed[i + 1] is None and _is_name_fragment(key, lines[i + 1]):
             label += lines[i + 1].strip()
             used.add(i + 1)
-        parsed[i - 1][-1] = row_grammar.make_item(label, cells, page)
+        parsed[i - 1][-1] = place([row_grammar.make_item(label, cells, page)], line, slots[i])[0]
     return used
 
 
-def _segments(page: Page) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
-    """Split a page into (lines continuing the previous table, [(key, title, lines)])."""
+def _segments(page: Page) -> tuple[list[int], list[tuple[str, str, list[int]]]]:
+    """Split a page's line indices into (lines continuing the previous table, [(key, title, lines)])."""
     lines = list(page.lines)
     titles = [(i, hit[0], line) for i, line in enumerate(lines) if (hit := match_title(line))]
     if len({key for _, key, _ in titles}) >= MIN_CONTENTS_TITLES and not any(map(_is_coded_line, lines)):
         titles = []  # a table of contents lists the titles without their tables
+    everything = list(range(len(lines)))
     if not titles:
-        return lines, []
+        return everything, []
     data = [i for i, line in enumerate(lines) if is_data_line(line)]
     title_first = not data or titles[0][0] < data[0]
     segments = []
     if title_first:
-        head = lines[: titles[0][0]]
+        head = everything[: titles[0][0]]
         bounds = [t[0] for t in titles] + [len(lines)]
         for (i, key, title), end in zip(titles, bounds[1:]):
-            segments.append((key, title, lines[i + 1:end]))
-        if not any(is_data_line(line) for line in head):
+            segments.append((key, title, everything[i + 1:end]))
+        if not any(is_data_line(lines[i]) for i in head):
             # A unit line or header printed above the title belongs to that table.
             key, title, first = segments[0]
             segments[0], head = (key, title, head + first), []
@@ -208,7 +237,7 @@ def _segments(page: Page) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
     start = 0
     for n, (i, key, title) in enumerate(titles):
         end = len(lines) if n == len(titles) - 1 else i
-        segments.append((key, title, lines[start:i] + lines[i + 1:end]))
+        segments.append((key, title, everything[start:i] + everything[i + 1:end]))
         start = i + 1
     return [], segments
 
@@ -221,16 +250,22 @@ def parse_pages(pages: list[Page]) -> ParsedDocument:
     years: Counter[int] = Counter()
     for page in pages:
         head, segments = _segments(page)
-        if head and current is not None and any(is_data_line(line) for line in head):
-            _feed(current, page.number, head, issues)
-        elif not segments and not any(is_data_line(line) for line in head):
+        if page.problem:
+            issues.append(ParseIssue(
+                rule=page.problem, severity="error", page=page.number,
+                message=f"page {page.number}: " + ("no text layer (an image or a table without its text); "
+                                                   "its content is not read" if page.problem == "no_text_layer"
+                                                   else "its fonts have no Unicode mapping; its text is not read")))
+        if head and current is not None and any(is_data_line(page.lines[i]) for i in head):
+            _feed(current, page, head, issues)
+        elif not segments and not any(is_data_line(page.lines[i]) for i in head) and not page.problem:
             current = None  # a prose page ends the table before it
         for key, title, lines in segments:
             year = match_title(title)[1]
             if year:
                 years[year] += 1
             current = accs.setdefault(key, _Acc(key=key, title=title))
-            _feed(current, page.number, lines, issues)
+            _feed(current, page, lines, issues)
     tables = []
     for acc in accs.values():
         acc.rows = resolve_misprinted_codes(acc.key, acc.rows, issues)

@@ -189,7 +189,9 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
             out.assignments[v], out.assigned_by[v] = (), "position"
             continue
         out.assignments[v] = row.domain[solution[v]]
-        if len(row.domain) == 1:
+        if row.layout:
+            out.assigned_by[v] = "layout"
+        elif len(row.domain) == 1:
             out.assigned_by[v] = "position"
         elif v in undecided:
             out.assigned_by[v] = "position"

@@ -39,5 +39,5 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
                     doc_id=doc_id, table=row.table, page=src.page, side=src.side,
                     item=src.name if shape == "two_sided" else column,
                     column=column if several else None,
-                    amount=value, raw=token.raw, source_unit=row.unit))
+                    amount=value, raw=token.raw, source_unit=row.unit, assigned_by=assigned_by[row.id]))
     return budget, summary

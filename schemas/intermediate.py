@@ -24,6 +24,11 @@ class Page(_Data):
     lines: tuple[str, ...]
     indented: tuple[bool, ...] = ()
     """Per line: printed with leading white space (a paragraph start in raw text)."""
+    slots: tuple[tuple[tuple[int, int] | None, ...], ...] = ()
+    """PDF pages, per line and per word: (column, cells in its group) of a number cell
+    placed by the page's ruling, else None (extract.pdf_geometry)."""
+    problem: Literal["no_text_layer", "unmapped_font"] | None = None
+    """Why a PDF page gave no lines although something is printed on it."""
 
 
 class Token(_Data):
@@ -31,6 +36,8 @@ class Token(_Data):
 
     raw: str
     value: Decimal | None
+    slot: tuple[int, int] | None = None
+    """From the page geometry: (column among its group's amount cells, cells in the group)."""
 
 
 RowKind = Literal["coded", "total", "item", "values"]
@@ -121,6 +128,8 @@ class Row(_Data):
     values: tuple[Decimal | None, ...]
     columns: tuple[str, ...]
     domain: tuple[Assignment, ...]
+    layout: bool = False
+    """The domain's one assignment was read from the page geometry."""
 
     @property
     def key(self) -> str:

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["error", "warning", "info"]
+AssignedBy = Literal["position", "identity", "layout"]
 
 
 def _f(description: str, *, zh: str = "", unit: str = "", scale: int | None = None, **kw):
@@ -56,7 +57,7 @@ class BudgetLine(Record):
     amount: Decimal = _f("the printed amount converted to 元", zh="金额", unit="元")
     raw: str = _f("the cell text as printed", zh="原文")
     source_unit: str = _f("the unit the table printed (元 | 万元)", zh="原单位")
-    assigned_by: Literal["position", "identity", "layout"] = _f(
+    assigned_by: AssignedBy = _f(
         "how the column was decided: printed position, the accounting identities, or page geometry",
         zh="栏目判定",
     )
@@ -74,6 +75,10 @@ class SummaryLine(Record):
     amount: Decimal = _f("the printed amount converted to 元", zh="金额", unit="元")
     raw: str = _f("the cell text as printed", zh="原文")
     source_unit: str = _f("the unit the table printed (元 | 万元)", zh="原单位")
+    assigned_by: AssignedBy = _f(
+        "how the column was decided: printed position, the accounting identities, or page geometry",
+        zh="栏目判定",
+    )
 
 
 class Finding(Record):

@@ -1,0 +1,186 @@
+"""Characters and ruling boxes of one PDF page → a `Page` of text lines whose number
+cells know the table column they sit in. Pure; shared by every PDF engine.
+
+Both engines (extract.pdf_reader) hand over the same plain data — characters with their
+boxes and the boxes of drawn paths, in top-left coordinates — so that the lines, and
+hence the records, cannot depend on which engine read the page.
+
+Lines: characters are grouped by their baseline (within `Y_TOLERANCE`; glyph boxes differ
+between engines, baselines do not), ordered by x, and split into words where the gap to
+the previous character is at least `WORD_GAP`; words are joined by one space, as the
+raw-text path expects. Printed space characters are not used: PDFium drops some of them
+and adds its own elsewhere, while the advance boxes of both engines agree, so a word
+break decided by the gap alone is the same for both.
+
+Columns: the vertical rules of the page (thin filled rectangles or stroked lines, and
+the side edges of cell boxes) that cross a line cut it into cells. A number's column is
+counted from the nearest *label cell* to its left — the cell where the row names of
+that grid are printed — so `(2, 5)` means "third amount cell of a group of five". The
+label cells of a grid are the cells that hold CJK words on lines that also print a
+number. A number with no label cell to its left counts from the grid's left edge.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from ..normalize.numbers import looks_numeric
+from ..normalize.text import clean, has_cjk
+from ..schemas.intermediate import Page
+
+Y_TOLERANCE = 3.0
+WORD_GAP = 2.95
+"""Points; a space in these documents' 12-point fonts advances 3."""
+RULE_WIDTH = 2.5
+"""Thicker than this a path is a box (its two side edges are rules), not a rule."""
+EDGE_MERGE = 2.0
+"""Rules closer than this are one cell boundary (a double rule, stroke widths)."""
+UNMAPPED_SHARE = 0.3
+"""A page where at least this share of characters has no Unicode mapping is unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    """A printed character: its advance from x0 to x1 and its baseline, from the top."""
+
+    text: str
+    x0: float
+    x1: float
+    baseline: float
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """The bounding box of a drawn path (a rule, a line, a cell rectangle)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+    baseline: float
+
+
+def _is_unmapped(text: str) -> bool:
+    return text.startswith("(cid:") or text == "\ufffd" or (len(text) == 1 and ord(text) < 0x20 and text not in "\t\r\n")
+
+
+def _lines_of(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines by baseline, each line ordered left to right."""
+    lines: list[list[Char]] = []
+    last = None
+    for ch in sorted(chars, key=lambda c: (c.baseline, c.x0)):
+        if ch.text.isspace():
+            continue
+        if last is None or ch.baseline - last > Y_TOLERANCE:
+            lines.append([])
+        lines[-1].append(ch)
+        last = ch.baseline
+    return [sorted(line, key=lambda c: c.x0) for line in lines]
+
+
+def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
+    """A line's words: broken at a gap of `WORD_GAP` or at a cell boundary, so two cells
+    printed close together (`91,016,775.35一、一般公共服务支出`) stay two words."""
+    words: list[list[Char]] = []
+    prev = None
+    for ch in line:
+        if prev is None or ch.x0 - prev.x1 >= WORD_GAP or _cell(edges, prev) != _cell(edges, ch):
+            words.append([])
+        words[-1].append(ch)
+        prev = ch
+    out = []
+    for w in words:
+        text = clean("".join(c.text for c in w))  # radicals folded, as for raw text
+        if text:
+            out.append(Word(text=text, x0=w[0].x0, x1=max(c.x1 for c in w), baseline=w[0].baseline))
+    return out
+
+
+def _rules(boxes: list[Box]) -> list[tuple[float, float, float]]:
+    """Vertical rules (x, top, bottom) drawn by the page's paths."""
+    rules = []
+    for b in boxes:
+        width, height = b.x1 - b.x0, b.bottom - b.top
+        if height <= RULE_WIDTH:
+            continue
+        if width <= RULE_WIDTH:
+            rules.append(((b.x0 + b.x1) / 2, b.top, b.bottom))
+        else:
+            rules.append((b.x0, b.top, b.bottom))
+            rules.append((b.x1, b.top, b.bottom))
+    return rules
+
+
+def _edges(rules: list[tuple[float, float, float]], y: float) -> tuple[float, ...]:
+    """The cell boundaries crossing the height y, merged and sorted."""
+    xs = sorted(x for x, t, b in rules if t <= y <= b)
+    merged: list[float] = []
+    for x in xs:
+        if not merged or x - merged[-1] > EDGE_MERGE:
+            merged.append(x)
+    return tuple(merged)
+
+
+def _cell(edges: tuple[float, ...], item: Char | Word) -> int | None:
+    """The index of the cell (between edges i and i+1) holding the item's centre."""
+    i = bisect_right(edges, (item.x0 + item.x1) / 2) - 1
+    return i if 0 <= i < len(edges) - 1 else None
+
+
+Slot = tuple[int, int] | None
+"""(column among its group's amount cells, cells in the group), or None."""
+
+
+def _slots(grids: list[tuple[float, ...]], lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
+    """Per line and word, the word's slot (see the module docstring)."""
+    cells = [[_cell(g, w) for w in ws] for g, ws in zip(grids, lines)]
+    labels: dict[tuple[float, ...], set[int]] = {}
+    for g, ws, cs in zip(grids, lines, cells):
+        if any(looks_numeric(w.text) for w in ws):
+            labels.setdefault(g, set()).update(c for w, c in zip(ws, cs) if c is not None and has_cjk(w.text))
+    out = []
+    for g, ws, cs in zip(grids, lines, cells):
+        marks = sorted(labels.get(g, ()))
+        slots: list[Slot] = []
+        for w, c in zip(ws, cs):
+            if c is None or not looks_numeric(w.text) or c in marks:
+                slots.append(None)
+                continue
+            start = max((m for m in marks if m < c), default=-1)
+            end = min((m for m in marks if m > c), default=len(g) - 1)
+            slots.append((c - start - 1, end - start - 1))
+        out.append(tuple(slots))
+    return out
+
+
+def lay_out(number: int, chars: list[Char], boxes: list[Box], images: bool) -> Page:
+    """Given one page's characters and path boxes, return its `Page`.
+
+    `images`: the page shows an image. A page with no text but with an image or ruling is
+    a scanned page or a table whose text is missing (`problem = no_text_layer`); a blank
+    page (nothing, or only white boxes) is not. A page whose characters mostly lack a
+    Unicode mapping is `unmapped_font`. Both keep no lines.
+    """
+    visible = [c for c in chars if not c.text.isspace()]
+    if not visible:
+        ruled = any(min(b.x1 - b.x0, b.bottom - b.top) <= RULE_WIDTH for b in boxes)
+        return Page(number=number, lines=(), problem="no_text_layer" if images or ruled else None)
+    if sum(_is_unmapped(c.text) for c in visible) >= UNMAPPED_SHARE * len(visible):
+        return Page(number=number, lines=(), problem="unmapped_font")
+    rules = _rules(boxes)
+    grids, lines = [], []
+    for line in _lines_of(visible):
+        edges = _edges(rules, line[0].baseline)
+        if words := _words(line, edges):
+            grids.append(edges)
+            lines.append(words)
+    return Page(number=number, lines=tuple(" ".join(w.text for w in ws) for ws in lines),
+                slots=tuple(_slots(grids, lines)))
