@@ -14,6 +14,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import UnreadableDocument
+from .extract.pdf_reader import DEFAULT_ENGINE, ENGINES
 from .pipeline import Result, extract_document
 from .writer import write_parquet
 
@@ -99,6 +100,8 @@ def extract(
     json_report: bool = typer.Option(False, "--json", help="Print the checks as JSON instead of the summary."),
     password: Optional[str] = typer.Option(None, "--password", help="Password of an encrypted PDF."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and check, but write no files."),
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine",
+                               help="PDF reader: pdfium (fast) or pdfplumber (reference); both give the same records."),
 ) -> None:
     """Extract one document into OUT/: one Parquet file per record kind (documents, budget_lines,
     summary_lines, findings, projects, project_items, indicators, prose_figures).
@@ -106,8 +109,10 @@ def extract(
     Exit code 0: read, every identity holds. 1: error findings (records are still written).
     2: the file could not be read at all.
     """
+    if engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     try:
-        result = extract_document(file, password=password)
+        result = extract_document(file, password=password, engine=engine)
     except UnreadableDocument as exc:
         # Plain write: one line whatever the terminal width, file names never read as markup.
         sys.stderr.write(f"yusuan: error: {exc}\n")

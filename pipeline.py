@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__
 from .errors import UnreadableDocument
 from .extract.decode import decode_text
-from .extract.pdf_reader import read_pdf_pages
+from .extract.pdf_reader import DEFAULT_ENGINE, Engine, read_pdf_pages
 from .extract.forms import find_forms, parse_form, unread_forms
 from .extract.tables import match_title, parse_pages
 from .extract.text_reader import split_pages
@@ -103,10 +103,12 @@ def doc_id_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def read_pages(data: bytes, source: str, password: str | None = None) -> tuple[list[Page], str]:
-    """Given a file's bytes, return its pages and source kind (text | pdf)."""
+def read_pages(data: bytes, source: str, password: str | None = None,
+               engine: Engine = DEFAULT_ENGINE) -> tuple[list[Page], str]:
+    """Given a file's bytes, return its pages and source kind (text | pdf); PDFs are read
+    by `engine` (pdfium | pdfplumber)."""
     if data.lstrip()[:5] == b"%PDF-":
-        return read_pdf_pages(data, source, password), "pdf"
+        return read_pdf_pages(data, source, password, engine), "pdf"
     if source.lower().endswith(".pdf"):
         raise UnreadableDocument(source, "not a PDF: it does not start with %PDF- (truncated or corrupt?)")
     text, _ = decode_text(data, source)
@@ -192,8 +194,10 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
 
 
-def extract_document(path: str | Path, *, password: str | None = None) -> Result:
+def extract_document(path: str | Path, *, password: str | None = None,
+                     engine: Engine = DEFAULT_ENGINE) -> Result:
     """Given a path to a budget document (.txt or .pdf), return its records as a `Result`.
+    `engine` picks the PDF reader (pdfium, the default, or pdfplumber); both give the same records.
 
     Raises UnreadableDocument (one-line message naming the file) when it cannot be read.
     """
@@ -207,7 +211,7 @@ def extract_document(path: str | Path, *, password: str | None = None) -> Result
         raise UnreadableDocument(source, "no such file") from None
     except OSError as exc:
         raise UnreadableDocument(source, f"cannot be read ({exc.strerror or exc})") from None
-    pages, kind = read_pages(data, source, password)
+    pages, kind = read_pages(data, source, password, engine)
     result = run(pages, doc_id=doc_id_of(data), source=source, source_kind=kind)
     result.elapsed = time.perf_counter() - started
     return result

@@ -22,6 +22,7 @@ number. A number with no label cell to its left counts from the grid's left edge
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ UNMAPPED_SHARE = 0.3
 """A page where at least this share of characters has no Unicode mapping is unreadable."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Char:
     """A printed character: its advance from x0 to x1 and its baseline, from the top."""
 
@@ -60,7 +61,7 @@ class Box:
     bottom: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Word:
     text: str
     x0: float
@@ -68,8 +69,9 @@ class Word:
     baseline: float
 
 
-def _is_unmapped(text: str) -> bool:
-    return text.startswith("(cid:") or text == "\ufffd" or (len(text) == 1 and ord(text) < 0x20 and text not in "\t\r\n")
+# What engines print for a glyph without a Unicode mapping: pdfminer's `(cid:N)`, the
+# replacement character, control characters, private-use code points.
+_UNMAPPED = re.compile(r"\(cid:\d+\)|[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff]")
 
 
 def _lines_of(chars: list[Char]) -> list[list[Char]]:
@@ -91,17 +93,20 @@ def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
     printed close together (`91,016,775.35一、一般公共服务支出`) stay two words."""
     words: list[list[Char]] = []
     prev = None
-    for ch in line:
-        if prev is None or ch.x0 - prev.x1 >= WORD_GAP or _cell(edges, prev) != _cell(edges, ch):
+    cell, next_edge = -1, edges[0] if edges else float("inf")
+    for ch in line:  # ordered by x: the cell index only grows
+        middle = (ch.x0 + ch.x1) / 2
+        crossed = False
+        while middle >= next_edge:
+            cell += 1
+            next_edge = edges[cell + 1] if cell + 1 < len(edges) else float("inf")
+            crossed = True
+        if prev is None or crossed or ch.x0 - prev.x1 >= WORD_GAP:
             words.append([])
         words[-1].append(ch)
         prev = ch
-    out = []
-    for w in words:
-        text = clean("".join(c.text for c in w))  # radicals folded, as for raw text
-        if text:
-            out.append(Word(text=text, x0=w[0].x0, x1=max(c.x1 for c in w), baseline=w[0].baseline))
-    return out
+    return [Word(text="".join(c.text for c in w), x0=w[0].x0, x1=max(c.x1 for c in w), baseline=w[0].baseline)
+            for w in words]
 
 
 def _rules(boxes: list[Box]) -> list[tuple[float, float, float]]:
@@ -173,14 +178,19 @@ def lay_out(number: int, chars: list[Char], boxes: list[Box], images: bool) -> P
     if not visible:
         ruled = any(min(b.x1 - b.x0, b.bottom - b.top) <= RULE_WIDTH for b in boxes)
         return Page(number=number, lines=(), problem="no_text_layer" if images or ruled else None)
-    if sum(_is_unmapped(c.text) for c in visible) >= UNMAPPED_SHARE * len(visible):
+    if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")
     rules = _rules(boxes)
-    grids, lines = [], []
+    grids, lines, texts = [], [], []
     for line in _lines_of(visible):
         edges = _edges(rules, line[0].baseline)
-        if words := _words(line, edges):
-            grids.append(edges)
-            lines.append(words)
-    return Page(number=number, lines=tuple(" ".join(w.text for w in ws) for ws in lines),
-                slots=tuple(_slots(grids, lines)))
+        words = _words(line, edges)
+        # Radicals folded, as for raw text; a word never holds white space, so the
+        # cleaned line splits back into the same words.
+        text = clean(" ".join(w.text for w in words))
+        for word, folded in zip(words, text.split(" ")):
+            word.text = folded
+        grids.append(edges)
+        lines.append(words)
+        texts.append(text)
+    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(grids, lines)))

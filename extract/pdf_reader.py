@@ -84,9 +84,10 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
         if "password" in str(exc).lower():
             raise UnreadableDocument(source, "encrypted PDF: give the password with --password") from None
         raise UnreadableDocument(source, f"not a readable PDF ({exc})") from None
-    box = raw.FS_RECTF()
-    x, y = ctypes.c_double(), ctypes.c_double()
-    path, image = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE
+    # The calls below run once per character: bound once, with reused out-parameters.
+    loose_box, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
+    box, x, y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
+    box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
     try:
         for index in range(len(pdf)):
             page = pdf[index]
@@ -94,25 +95,52 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
             text = page.get_textpage()
             handle = text.raw
             chars = []
-            for i in range(text.count_chars()):
-                if raw.FPDFText_IsGenerated(handle, i) == 1:
-                    continue  # spaces and line ends PDFium made up
-                code = raw.FPDFText_GetUnicode(handle, i)
-                ch = "\ufffd" if raw.FPDFText_HasUnicodeMapError(handle, i) == 1 else _char(code)
-                raw.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(box))
-                raw.FPDFText_GetCharOrigin(handle, i, ctypes.byref(x), ctypes.byref(y))
+            for i, ch in enumerate(_page_text(raw, handle)):
+                if ch.isspace():
+                    continue  # printed or made up by PDFium: words are split by their gaps
+                loose_box(handle, i, box_ref)
+                origin(handle, i, x_ref, y_ref)
                 chars.append(Char(ch, box.left, box.right, height - y.value))
-            boxes, images = [], False
-            for obj in page.get_objects(filter=(path, image)):
-                images = images or obj.type == image
-                if obj.type == path:
-                    left, bottom, right, top = obj.get_bounds()
-                    boxes.append(Box(left, right, height - top, height - bottom))
+            boxes: list[Box] = []
+            images = _page_objects(raw, page.raw, height, boxes)
             text.close()
             page.close()
             yield chars, boxes, images
     finally:
         pdf.close()
+
+
+def _page_text(raw, handle) -> str:
+    """The text page's characters, one per character index (one call, not one per char)."""
+    n = raw.FPDFText_CountChars(handle)
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(handle, 0, n, buf)
+    text = bytes(buf)[: max(got - 1, 0) * 2].decode("utf-16-le", "replace")
+    if len(text) != n:  # characters outside the BMP take two UTF-16 units: go one by one
+        text = "".join(_char(raw.FPDFText_GetUnicode(handle, i)) for i in range(n))
+    return text
+
+
+def _page_objects(raw, page, height: float, boxes: list[Box]) -> bool:
+    """Append the page's path boxes (top-left coordinates) to `boxes`, following form
+    XObjects; return whether the page shows an image."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
+    images = False
+    stack = [(raw.FPDFPage_GetObject, page, raw.FPDFPage_CountObjects(page))]
+    while stack:
+        get, parent, count = stack.pop()
+        for k in range(count):
+            obj = get(parent, k)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                raw.FPDFPageObj_GetBounds(obj, *refs)
+                boxes.append(Box(left.value, right.value, height - top.value, height - bottom.value))
+            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+                images = True
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj)))
+    return images
 
 
 def _char(code: int) -> str:

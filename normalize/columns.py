@@ -65,6 +65,15 @@ def _constraint(idt: Identity, rows: list[Row], scale: int, exact: bool = False)
                       hi=UNBOUNDED if idt.relation == "ge" else const + tol)
 
 
+def _holds(idt: Identity, rows: list[Row]) -> bool:
+    """Whether an identity over rows with fixed placements holds within its envelope."""
+    def total(terms) -> Decimal:
+        return sum((rows[t.row].value(rows[t.row].domain[0], t.column) if rows[t.row].domain else Decimal(0)
+                    for t in terms), Decimal(0))
+    diff = total(idt.right) + idt.constant - total(idt.left)
+    return diff <= idt.tolerance if idt.relation == "ge" else abs(diff) <= idt.tolerance
+
+
 def _printed(row: Row, a: Assignment) -> tuple:
     return tuple((col, v) for col, v in zip(a, row.values) if v is not None)
 
@@ -118,7 +127,12 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
     deadline = time.monotonic() + time_budget
     scale = _scale(rows, identities)
     sizes = [max(len(r.domain), 1) for r in rows]
-    order = sorted(range(len(identities)), key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
+    # An identity that holds over rows that each have one possible placement (read from
+    # the page geometry) decides nothing: it is only evaluated, later. One that fails
+    # stays, as the relaxation of the search must know about it.
+    free = [i for i, idt in enumerate(identities)
+            if any(len(rows[t.row].domain) > 1 for t in (*idt.left, *idt.right)) or not _holds(idt, rows)]
+    order = sorted(free, key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
     tolerant = [_constraint(identities[i], rows, scale) for i in order]
     exact = [_constraint(identities[i], rows, scale, exact=True) for i in order]
     family_of: dict[tuple, int] = {}

@@ -10,7 +10,7 @@ validate → `Identity` (an equation over cells) → `Check` (its outcome)
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -149,7 +149,9 @@ class Row(_Data):
         return Decimal(0)
 
 
-class Term(_Data):
+class Term(NamedTuple):
+    """One cell of an identity: a row id and a column (a plain tuple: identities hold thousands)."""
+
     row: int
     column: str
 
