@@ -12,6 +12,11 @@ raw-text path expects. Printed space characters are not used: PDFium drops some 
 and adds its own elsewhere, while the advance boxes of both engines agree, so a word
 break decided by the gap alone is the same for both.
 
+Rows: inside a ruled table a row is the band between two horizontal rules. Cells of one
+row are often printed on different baselines (a name wrapped over two lines, numbers
+centred in a taller row), so the words of each band are gathered into one line, cell by
+cell, a wrapped cell's pieces joined. Text outside any band keeps its baseline lines.
+
 Columns: the vertical rules of the page (thin filled rectangles or stroked lines, and
 the side edges of cell boxes) that cross a line cut it into cells. A number's column is
 counted from the nearest *label cell* to its left — the cell where the row names of
@@ -34,9 +39,13 @@ Y_TOLERANCE = 3.0
 WORD_GAP = 2.95
 """Points; a space in these documents' 12-point fonts advances 3."""
 RULE_WIDTH = 2.5
-"""Thicker than this a path is a box (its two side edges are rules), not a rule."""
+"""Thicker than this a path is a box (its edges are rules), not a rule."""
 EDGE_MERGE = 2.0
 """Rules closer than this are one cell boundary (a double rule, stroke widths)."""
+PROBE = 4.0
+"""How far above its baseline a word is looked up in the row bands: about the middle of
+a 9–14 point glyph, so a wrapped piece that overflows its cell's bottom rule by a
+point or two still counts in its own row."""
 UNMAPPED_SHARE = 0.3
 """A page where at least this share of characters has no Unicode mapping is unreadable."""
 
@@ -67,6 +76,8 @@ class Word:
     x0: float
     x1: float
     baseline: float
+    cell: int | None = None
+    grid: tuple[float, ...] = ()
 
 
 # What engines print for a glyph without a Unicode mapping: pdfminer's `(cid:N)`, the
@@ -79,8 +90,6 @@ def _lines_of(chars: list[Char]) -> list[list[Char]]:
     lines: list[list[Char]] = []
     last = None
     for ch in sorted(chars, key=lambda c: (c.baseline, c.x0)):
-        if ch.text.isspace():
-            continue
         if last is None or ch.baseline - last > Y_TOLERANCE:
             lines.append([])
         lines[-1].append(ch)
@@ -92,6 +101,7 @@ def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
     """A line's words: broken at a gap of `WORD_GAP` or at a cell boundary, so two cells
     printed close together (`91,016,775.35一、一般公共服务支出`) stay two words."""
     words: list[list[Char]] = []
+    cells: list[int | None] = []
     prev = None
     cell, next_edge = -1, edges[0] if edges else float("inf")
     for ch in line:  # ordered by x: the cell index only grows
@@ -103,28 +113,34 @@ def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
             crossed = True
         if prev is None or crossed or ch.x0 - prev.x1 >= WORD_GAP:
             words.append([])
+            cells.append(cell if 0 <= cell < len(edges) - 1 else None)
         words[-1].append(ch)
         prev = ch
-    return [Word(text="".join(c.text for c in w), x0=w[0].x0, x1=max(c.x1 for c in w), baseline=w[0].baseline)
-            for w in words]
+    return [Word(text="".join(c.text for c in w), x0=w[0].x0, x1=max(c.x1 for c in w), baseline=w[0].baseline,
+                 cell=c, grid=edges)
+            for w, c in zip(words, cells)]
 
 
-def _rules(boxes: list[Box]) -> list[tuple[float, float, float]]:
-    """Vertical rules (x, top, bottom) drawn by the page's paths."""
-    rules = []
+Rule = tuple[float, float, float]
+"""(position across, start, end) of a straight rule."""
+
+
+def _rules(boxes: list[Box]) -> tuple[list[Rule], list[Rule]]:
+    """Vertical rules (x, top, bottom) and horizontal rules (y, x0, x1) drawn by the paths."""
+    vertical, horizontal = [], []
     for b in boxes:
         width, height = b.x1 - b.x0, b.bottom - b.top
-        if height <= RULE_WIDTH:
-            continue
-        if width <= RULE_WIDTH:
-            rules.append(((b.x0 + b.x1) / 2, b.top, b.bottom))
-        else:
-            rules.append((b.x0, b.top, b.bottom))
-            rules.append((b.x1, b.top, b.bottom))
-    return rules
+        if width <= RULE_WIDTH < height:
+            vertical.append(((b.x0 + b.x1) / 2, b.top, b.bottom))
+        elif height <= RULE_WIDTH < width:
+            horizontal.append(((b.top + b.bottom) / 2, b.x0, b.x1))
+        elif width > RULE_WIDTH and height > RULE_WIDTH:
+            vertical += [(b.x0, b.top, b.bottom), (b.x1, b.top, b.bottom)]
+            horizontal += [(b.top, b.x0, b.x1), (b.bottom, b.x0, b.x1)]
+    return vertical, horizontal
 
 
-def _edges(rules: list[tuple[float, float, float]], y: float) -> tuple[float, ...]:
+def _edges(rules: list[Rule], y: float) -> tuple[float, ...]:
     """The cell boundaries crossing the height y, merged and sorted."""
     xs = sorted(x for x, t, b in rules if t <= y <= b)
     merged: list[float] = []
@@ -134,33 +150,89 @@ def _edges(rules: list[tuple[float, float, float]], y: float) -> tuple[float, ..
     return tuple(merged)
 
 
-def _cell(edges: tuple[float, ...], item: Char | Word) -> int | None:
-    """The index of the cell (between edges i and i+1) holding the item's centre."""
-    i = bisect_right(edges, (item.x0 + item.x1) / 2) - 1
-    return i if 0 <= i < len(edges) - 1 else None
+def _band(horizontal: list[Rule], word: Word) -> tuple[float, float] | None:
+    """The horizontal rules just above and below a word's glyphs, inside its cell's
+    column; None when it is not closed on both sides (not inside a ruled row)."""
+    if word.cell is None:
+        return None
+    x = (word.grid[word.cell] + word.grid[word.cell + 1]) / 2
+    y = word.baseline - PROBE
+    above = max((r for r, x0, x1 in horizontal if r < y and x0 <= x <= x1), default=None)
+    below = min((r for r, x0, x1 in horizontal if r > y and x0 <= x <= x1), default=None)
+    if above is None or below is None:
+        return None
+    return above, below
+
+
+def _join(pieces: list[Word]) -> list[Word]:
+    """One cell's words in reading order → its words, a piece wrapped onto the next line
+    joined to the one before it (`机关事业单位基本养老保险` + `缴费支出`)."""
+    out: list[Word] = []
+    last_line = None
+    for w in pieces:
+        wrapped = last_line is not None and w.baseline - last_line > Y_TOLERANCE
+        if wrapped and out and not looks_numeric(out[-1].text) and not looks_numeric(w.text):
+            prev = out[-1]
+            out[-1] = Word(prev.text + w.text, prev.x0, max(prev.x1, w.x1), prev.baseline, prev.cell, prev.grid)
+        else:
+            out.append(w)
+        last_line = w.baseline
+    return out
+
+
+def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[list[Word]]:
+    """Baseline lines → display lines: the words of each ruled row band gathered into one
+    line (cell by cell), the other words left on their baseline lines; top to bottom."""
+    bands: dict[tuple, list[Word]] = {}
+    loose: list[list[Word]] = []
+    for line in lines:
+        rest = []
+        for w in line:
+            band = _band(horizontal, w) if horizontal else None
+            if band is None:
+                rest.append(w)
+                continue
+            # Rules of one row are drawn a fraction of a point apart in some columns.
+            key = next((k for k in bands if k[0] == w.grid and abs(k[1] - band[0]) <= EDGE_MERGE
+                        and abs(k[2] - band[1]) <= EDGE_MERGE), (w.grid, *band))
+            bands.setdefault(key, []).append(w)
+        if rest:
+            loose.append(rest)
+    out = [(ws[0].baseline, ws) for ws in loose]
+    for words in bands.values():
+        ordered = sorted(words, key=lambda w: (w.cell, w.baseline, w.x0))
+        cells: dict[int | None, list[Word]] = {}
+        for w in ordered:
+            cells.setdefault(w.cell, []).append(w)
+        row = [x for pieces in cells.values() for x in _join(pieces)]
+        out.append((min(w.baseline for w in words), row))
+    out.sort(key=lambda item: (item[0], item[1][0].x0))
+    return [ws for _, ws in out]
 
 
 Slot = tuple[int, int] | None
 """(column among its group's amount cells, cells in the group), or None."""
 
 
-def _slots(grids: list[tuple[float, ...]], lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
+def _slots(lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
     """Per line and word, the word's slot (see the module docstring)."""
-    cells = [[_cell(g, w) for w in ws] for g, ws in zip(grids, lines)]
     labels: dict[tuple[float, ...], set[int]] = {}
-    for g, ws, cs in zip(grids, lines, cells):
+    for ws in lines:
         if any(looks_numeric(w.text) for w in ws):
-            labels.setdefault(g, set()).update(c for w, c in zip(ws, cs) if c is not None and has_cjk(w.text))
+            for w in ws:
+                if w.cell is not None and has_cjk(w.text):
+                    labels.setdefault(w.grid, set()).add(w.cell)
     out = []
-    for g, ws, cs in zip(grids, lines, cells):
-        marks = sorted(labels.get(g, ()))
+    for ws in lines:
         slots: list[Slot] = []
-        for w, c in zip(ws, cs):
+        for w in ws:
+            marks = sorted(labels.get(w.grid, ()))
+            c = w.cell
             if c is None or not looks_numeric(w.text) or c in marks:
                 slots.append(None)
                 continue
             start = max((m for m in marks if m < c), default=-1)
-            end = min((m for m in marks if m > c), default=len(g) - 1)
+            end = min((m for m in marks if m > c), default=len(w.grid) - 1)
             slots.append((c - start - 1, end - start - 1))
         out.append(tuple(slots))
     return out
@@ -180,17 +252,15 @@ def lay_out(number: int, chars: list[Char], boxes: list[Box], images: bool) -> P
         return Page(number=number, lines=(), problem="no_text_layer" if images or ruled else None)
     if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")
-    rules = _rules(boxes)
-    grids, lines, texts = [], [], []
-    for line in _lines_of(visible):
-        edges = _edges(rules, line[0].baseline)
-        words = _words(line, edges)
+    vertical, horizontal = _rules(boxes)
+    lines = [_words(line, _edges(vertical, line[0].baseline)) for line in _lines_of(visible)]
+    lines = _rows(lines, horizontal)
+    texts = []
+    for words in lines:
         # Radicals folded, as for raw text; a word never holds white space, so the
         # cleaned line splits back into the same words.
         text = clean(" ".join(w.text for w in words))
         for word, folded in zip(words, text.split(" ")):
             word.text = folded
-        grids.append(edges)
-        lines.append(words)
         texts.append(text)
-    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(grids, lines)))
+    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)))
