@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .domain import TABLES
 from .errors import UnreadableDocument
 from .extract.decode import decode_text
 from .extract.pdf_reader import DEFAULT_ENGINE, Engine, read_pdf_pages
@@ -153,6 +155,12 @@ def _forms(pages: list[Page], doc_id: str, year: int | None):
             [i for f in forms for i in f.indicators], issues, checks)
 
 
+def _doc_type(tables) -> str:
+    """The kind of document its tables make: the kind most of them belong to."""
+    kinds = Counter(TABLES[t.key].doc_type for t in tables)
+    return kinds.most_common(1)[0][0]
+
+
 def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Result:
     """Given a document's pages, return its records, checks and findings (pure)."""
     started = time.perf_counter()
@@ -179,7 +187,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
                                  message=f"{source}: no budget table title found; nothing to extract"))
     document = DocumentRecord(
         doc_id=doc_id, source=source, source_kind=source_kind,
-        doc_type="department_budget" if parsed.tables else "performance_targets" if projects else "unknown",
+        doc_type=_doc_type(parsed.tables) if parsed.tables else "performance_targets" if projects else "unknown",
         department=parsed.department, fiscal_year=parsed.fiscal_year, pages=parsed.pages,
         extracted_at=datetime.now(timezone.utc), tool_version=__version__)
     cells: dict[str, int] = {}

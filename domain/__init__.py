@@ -28,6 +28,13 @@ class RowSum(_Frozen):
     parts: tuple[str, ...]
 
 
+class GroupTotal(_Frozen):
+    """An item row (人员经费合计) that equals the sum of some 类 rows (301, 303)."""
+
+    item: str
+    classes: tuple[str, ...]
+
+
 class SideSpec(_Frozen):
     columns: tuple[str, ...]
     total: str | None = None
@@ -48,6 +55,11 @@ class TableSpec(_Frozen):
     orders: tuple[tuple[str, ...], ...] = ()
     sums: tuple[RowSum, ...] = ()
     sides: dict[str, SideSpec] = Field(default_factory=dict)
+    doc_type: Literal["department_budget", "final_accounts"] = "department_budget"
+    side_by_side: bool = False
+    """Coded rows printed in two column groups on one line (决算 economic table)."""
+    group_totals: tuple[GroupTotal, ...] = ()
+    """Items that total the 类 rows of one group; they replace the 合计 row."""
 
     def header_words(self, column: str, side: str | None = None) -> tuple[str, ...]:
         """Given a canonical column, return the header words that name it."""
@@ -93,6 +105,8 @@ class IdentitySpec(_Frozen):
 class TwoSidedWords(_Frozen):
     item_start: str
     totals: dict[str, str]
+    position_totals: tuple[str, ...] = ()
+    subtotals: tuple[str, ...] = ()
     expenditure_suffixes: tuple[str, ...]
 
     @cached_property
@@ -107,6 +121,7 @@ class DocumentWords(_Frozen):
     department_patterns: tuple[str, ...]
     fiscal_year_patterns: tuple[str, ...]
     empty_table_notes: tuple[str, ...]
+    total_row_labels: tuple[str, ...] = ()
     two_sided: TwoSidedWords
 
     @cached_property

@@ -101,11 +101,50 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
                          tokens=_numbers(cells, page, table, bad.group("code"), issues))
     tokens = split_tokens(line)
     words = [t for t in tokens if t in TOTAL_WORDS]
+    if len(words) == 1 and tokens.index(words[0]) < len(tokens) - 1:
+        # Column labels printed in the 合计 row's merged cell (`类 款 项 合计 …`) are not cells.
+        head = tokens[:tokens.index(words[0])]
+        if all(t in DOCUMENT.total_row_labels for t in head):
+            tokens = tokens[len(head):]
     if len(words) == 1 and all(t in TOTAL_WORDS or looks_numeric(t) for t in tokens):
         cells = [t for t in tokens if t not in TOTAL_WORDS]
         return SourceRow(kind="total", page=page, name=words[0],
                          tokens=_numbers(cells, page, table, "合计", issues))
     return None
+
+
+def split_groups(line: str) -> list[str]:
+    """Given a line of a table printed in two column groups side by side
+    (`301 01 基本工资 262.33 302 01 办公费 21.21`), return one line per group: a new
+    group starts where a code follows a cell (a number or a name)."""
+    tokens = line.split()
+    starts = [0]
+    for i in range(1, len(tokens)):
+        prev = tokens[i - 1]
+        rest = fold(" ".join(tokens[i:]))
+        m = CODE_PREFIX.match(rest)
+        inside_code = i - starts[-1] <= 2 and all(t.isdigit() for t in tokens[starts[-1]:i])
+        if m and has_cjk(rest[m.end():m.end() + 1]) and (has_cjk(prev) or looks_numeric(prev)) and not inside_code:
+            starts.append(i)
+        elif _GROUP_TOTAL.match(compact(tokens[i])) and looks_numeric(prev):
+            starts.append(i)
+    return [" ".join(tokens[a:b]) for a, b in zip(starts, starts[1:] + [len(tokens)])]
+
+
+_GROUP_TOTAL = re.compile(r".+合计$")
+
+
+def parse_group_total(line: str, page: int, table: str, issues: list[ParseIssue]) -> SourceRow | None:
+    """Given one group of a side-by-side line, return its group-total item
+    (`人员经费合计 2,152.26`), or None."""
+    tokens = line.split()
+    if not tokens or not _GROUP_TOTAL.match(compact(tokens[0])) or compact(tokens[0]) in TOTAL_WORDS:
+        return None
+    if not all(looks_numeric(t) for t in tokens[1:]):
+        return None
+    key = compact(tokens[0])
+    return SourceRow(kind="item", page=page, name=tokens[0], item_key=key,
+                     tokens=_numbers(tokens[1:], page, table, key, issues))
 
 
 def _item_key(label: str) -> tuple[str, bool]:
@@ -120,10 +159,11 @@ def _item_key(label: str) -> tuple[str, bool]:
 def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) -> list[SourceRow]:
     """Given a line of a two-sided table, return its items (0, 1 or 2) with their sides."""
     words = DOCUMENT.two_sided
+    closing = (*words.totals, *words.position_totals)
     segments: list[tuple[list[str], list[str]]] = []
     for tok in split_tokens(line):
         numeric = looks_numeric(tok)  # "1." (an item marker) is not numeric: it ends in a dot
-        starts = bool(words.item_start_re.match(fold(tok))) or compact(tok) in words.totals
+        starts = bool(words.item_start_re.match(fold(tok))) or compact(tok) in closing
         if numeric:
             if not segments:
                 return []  # numbers before any label: not an item line
@@ -134,14 +174,14 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
             segments[-1][0].append(tok)
     rows = []
     labelled = [(" ".join(lab), nums) for lab, nums in segments]
-    if not any(words.item_start_re.match(fold(lab)) or compact(lab) in words.totals or nums
+    if not any(words.item_start_re.match(fold(lab)) or compact(lab) in closing or nums
                for lab, nums in labelled):
         return []
     for i, (label, nums) in enumerate(labelled):
         key, _ = _item_key(label)
         if not has_cjk(key):
             return []
-        is_item = bool(words.item_start_re.match(fold(label))) or key in words.totals or bool(nums)
+        is_item = bool(words.item_start_re.match(fold(label))) or key in closing or bool(nums)
         if not is_item:
             return []
         side = ("收入" if i == 0 else "支出") if len(labelled) >= 2 else None

@@ -113,7 +113,12 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue])
             acc.empty_note = True
             parsed_lines.append([])
             continue
-        if shape == "coded":
+        if shape == "coded" and TABLES[acc.key].side_by_side:
+            digits = DOCUMENT.code_first_digits.get(TABLES[acc.key].classification or "", ())
+            got = [row for part in row_grammar.split_groups(line)
+                   if (row := row_grammar.parse_coded(part, page, acc.key, issues, digits)
+                       or row_grammar.parse_group_total(part, page, acc.key, issues))] or None
+        elif shape == "coded":
             digits = DOCUMENT.code_first_digits.get(TABLES[acc.key].classification or "", ())
             row = row_grammar.parse_coded(line, page, acc.key, issues, digits)
             got = [row] if row else None

@@ -7,6 +7,7 @@ table's n printed columns, the position-based one (the first k columns) first.
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from itertools import combinations
 
@@ -40,6 +41,11 @@ def _columns(spec: TableSpec, table: ParsedTable, side: str | None,
         return all_cols
     found = printed_columns(spec, table.header_text, side)
     widest = max((len(r.tokens) for r in table.rows if r.side == side), default=0)
+    # The ruling counts the amount cells of a row; when it counts every canonical column
+    # the header text merely failed to name one (a header cell broken mid-word).
+    ruled = Counter(t.slot[1] for r in table.rows if r.side == side for t in r.tokens if t.slot)
+    if ruled and ruled.most_common(1)[0][0] == len(all_cols) != len(found):
+        return all_cols
     if len(found) < widest or not found:
         issues.append(ParseIssue(
             rule="header_incomplete", severity="info", table=table.key, page=table.pages[0],

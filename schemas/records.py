@@ -33,7 +33,7 @@ class DocumentRecord(Record):
     doc_id: str = _f("sha256 of the input bytes, first 16 hex digits", zh="文档编号")
     source: str = _f("the input path as given", zh="来源")
     source_kind: Literal["text", "pdf"] = _f("what the input was", zh="来源类型")
-    doc_type: str = _f("department_budget | performance_targets | unknown", zh="文档类型")
+    doc_type: str = _f("department_budget | final_accounts | performance_targets | unknown", zh="文档类型")
     department: str | None = _f("the publishing body, as printed", zh="部门")
     fiscal_year: int | None = _f("budget year read from the table titles", zh="年度")
     pages: int = _f("pages in the document", zh="页数")

@@ -118,6 +118,8 @@ def hierarchy_identities(index: Index) -> tuple[list[Identity], list[Check]]:
                 continue
             children[parent].append(row)
         for parent, kids in children.items():
+            if parent is None and TABLES[table].group_totals:
+                continue  # group totals (人员经费合计 …) stand for the 合计 row: group_identities
             if parent is None:
                 total = index.total.get(table)
                 if total is None:
@@ -136,9 +138,53 @@ def hierarchy_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     return out, checks
 
 
+def group_identities(index: Index) -> tuple[list[Identity], list[Check]]:
+    """Group totals of a side-by-side coded table: 人员经费合计 = Σ its 类 rows."""
+    out, checks = [], []
+    for table, layout in index.layouts.items():
+        for group in TABLES[table].group_totals:
+            item = index.items.get((table, None), {}).get(group.item)
+            if item is None:
+                checks.append(Check(rule="group_total", status="not_checked", table=table, code=group.item,
+                                    column=None, label=f"{table}: {group.item} not printed"))
+                continue
+            kids = [row for code, row in index.by_code.get(table, {}).items() if code in group.classes]
+            for col in layout.columns[None]:
+                out.append(_identity(
+                    "group_total", table, group.item, col, [Term(row=item.id, column=col)],
+                    [Term(row=k.id, column=col) for k in kids], index, (table,),
+                    f"{table}[{group.item}].{col} = Σ {', '.join(k.key for k in kids) or '(no 类 rows)'}",
+                    page=item.source.page))
+    return out, checks
+
+
+def _side_structure(rows: list[Row]) -> tuple[Row | None, list[Row], list[Row], dict[int, list[Row]]]:
+    """One side's items → (subtotal row, its ordinal items, the items after it, sub-items).
+
+    Without a subtotal (budgets) every ordinal item is summed into the side total; with
+    one (决算 本年收入合计) the ordinal items sum to it, and the side total is the subtotal
+    plus the items printed after it (年初结转和结余 …), whose ordinal items are theirs."""
+    words = DOCUMENT.two_sided
+    subtotal = next((r for r in rows if r.source.item_key in words.subtotals), None)
+    top, after, subs, current, seen = [], [], defaultdict(list), None, False
+    for r in rows:
+        if r is subtotal:
+            seen, current = True, None
+        elif not seen and r.source.top_level:
+            top.append(r)
+            current = r
+        elif seen and not r.source.top_level:
+            after.append(r)
+            current = r
+        elif current is not None:
+            subs[current.id].append(r)
+    return subtotal, top, after, subs
+
+
 def two_sided_identities(index: Index) -> list[Identity]:
-    """Side totals, sub-items, and 收入总计 = 支出总计 in each two-sided table."""
+    """Side totals, subtotals, sub-items, and 收入总计 = 支出总计 in each two-sided table."""
     out = []
+    words = DOCUMENT.two_sided
     for table, layout in index.layouts.items():
         spec = TABLES[table]
         if spec.shape != "two_sided":
@@ -146,22 +192,22 @@ def two_sided_identities(index: Index) -> list[Identity]:
         totals = {}
         for side in spec.sides:
             rows = [r for r in index.rows if r.table == table and r.source.side == side]
-            total_row = next((r for r in rows if r.source.item_key in (f"{side}总计",)), None)
-            top, subs, current = [], defaultdict(list), None
-            for r in rows:
-                if r is total_row:
-                    continue
-                if r.source.top_level:
-                    top.append(r)
-                    current = r
-                elif current is not None:
-                    subs[current.id].append(r)
+            total_row = next((r for r in rows if r.source.item_key in (f"{side}总计", *words.position_totals)), None)
+            subtotal, top, after, subs = _side_structure([r for r in rows if r is not total_row])
+            summed = [subtotal, *after] if subtotal is not None else top
             for col in layout.columns[side]:
-                if total_row is not None and top:
+                if subtotal is not None and top:
+                    out.append(_identity(
+                        "summary_total", table, subtotal.key, col, [Term(row=subtotal.id, column=col)],
+                        [Term(row=r.id, column=col) for r in top], index, (table,),
+                        f"{table} {subtotal.source.name}.{col} = Σ {side} items", side=side,
+                        page=subtotal.source.page))
+                if total_row is not None and summed:
                     out.append(_identity(
                         "summary_total", table, f"{side}总计", col, [Term(row=total_row.id, column=col)],
-                        [Term(row=r.id, column=col) for r in top], index, (table,),
-                        f"{table} {side}总计.{col} = Σ {side} items", side=side, page=total_row.source.page))
+                        [Term(row=r.id, column=col) for r in summed], index, (table,),
+                        f"{table} {side}总计.{col} = Σ {', '.join(r.source.name for r in summed) if subtotal else side + ' items'}",
+                        side=side, page=total_row.source.page))
                 for parent_id, kids in subs.items():
                     parent = index.rows[parent_id]
                     out.append(_identity(
@@ -205,7 +251,7 @@ def _resolve(ref: CellRef, index: Index, key: str) -> list[Term]:
         if row is None:
             raise _Missing(f"{table} prints no 合计 row")
     else:
-        row = index.by_code[table].get(key)
+        row = index.by_code[table].get(key) or index.items.get((table, None), {}).get(key)
     return [Term(row=row.id, column=ref.column)] if row else []
 
 
@@ -277,6 +323,8 @@ def build(index: Index) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
     identities that cannot be checked (as `not_checked` checks), and structural issues
     (orphans, duplicates)."""
     hier, hier_checks = hierarchy_identities(index)
+    groups, group_checks = group_identities(index)
     cross, cross_checks = cross_identities(index)
-    identities = row_identities(index) + hier + two_sided_identities(index) + cross + duplicate_identities(index)
-    return identities, hier_checks + cross_checks, index.issues
+    identities = (row_identities(index) + hier + groups + two_sided_identities(index) + cross
+                  + duplicate_identities(index))
+    return identities, hier_checks + group_checks + cross_checks, index.issues
