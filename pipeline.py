@@ -35,8 +35,9 @@ from .schemas.intermediate import Check, Page, ParseIssue
 from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
+from .validate.consistency import check_headings, check_tables
 from .validate.projects import check_projects
-from .validate.prose import check_changes, figure_identities, read_figures
+from .validate.prose import check_changes, check_comparisons, figure_identities, read_figures
 
 
 @dataclass
@@ -131,10 +132,14 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
             continue
         diff = c.actual - c.expected
         if c.rule == "prose_vs_table":
+            how = ("beyond its printed precision, within one rounding step of the table" if c.status == "rounding"
+                   else "beyond its printed precision")
             message = (f"{c.label}: the table prints {c.actual:,} 元, the prose {c.expected:,} 元 "
-                       f"(off by {diff:+,} 元, beyond its printed precision)")
+                       f"(off by {diff:+,} 元, {how})")
         elif c.rule == "prose_change":
             message = f"{c.label}: printed {c.actual}% but the two amounts give {c.expected}%"
+        elif c.rule == "prose_comparison":
+            message = c.label
         else:
             message = (f"{c.rule}: {c.label}: printed {c.actual:,} but the parts sum to {c.expected:,} "
                        f"(off by {diff:+,} 元{', within rounding' if c.status == 'rounding' else ''})")
@@ -168,17 +173,20 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     rows, layouts, prep_issues = prepare(parsed)
     index = identity_builder.Index(rows, layouts)
     identities, not_checked, structure_issues = identity_builder.build(index)
-    figures = read_figures(pages, doc_id) if parsed.tables else []
+    figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}) if parsed.tables else []
     prose_identities, prose_not_checked = figure_identities(figures, index)
     identities += prose_identities
     not_checked += prose_not_checked
     decision = decide(rows, identities)
     checks = evaluate(identities, rows, decision.assignments) + not_checked
-    checks += check_changes(pages) if parsed.tables else []
+    checks += (check_changes(pages) + check_comparisons(pages)) if parsed.tables else []
     differing = {(c.table, c.code) for c in checks if c.rule == "duplicate_row" and c.status != "pass"}
     reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, reprints)
+    doc_type = _doc_type(parsed.tables) if parsed.tables else None
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
+    if doc_type:
+        issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type)
     projects, items, indicators, form_issues, form_checks = _forms(pages, doc_id, parsed.fiscal_year)
     checks += form_checks
     issues += form_issues
@@ -187,7 +195,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
                                  message=f"{source}: no budget table title found; nothing to extract"))
     document = DocumentRecord(
         doc_id=doc_id, source=source, source_kind=source_kind,
-        doc_type=_doc_type(parsed.tables) if parsed.tables else "performance_targets" if projects else "unknown",
+        doc_type=doc_type or ("performance_targets" if projects else "unknown"),
         department=parsed.department, fiscal_year=parsed.fiscal_year, pages=parsed.pages,
         extracted_at=datetime.now(timezone.utc), tool_version=__version__)
     cells: dict[str, int] = {}

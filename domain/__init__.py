@@ -56,6 +56,8 @@ class TableSpec(_Frozen):
     sums: tuple[RowSum, ...] = ()
     sides: dict[str, SideSpec] = Field(default_factory=dict)
     doc_type: Literal["department_budget", "final_accounts"] = "department_budget"
+    required_since: int | None = None
+    """From this fiscal year on, every document of its kind prints this table."""
     side_by_side: bool = False
     """Coded rows printed in two column groups on one line (决算 economic table)."""
     group_totals: tuple[GroupTotal, ...] = ()
@@ -120,6 +122,8 @@ class DocumentWords(_Frozen):
     units: dict[str, Decimal]
     department_patterns: tuple[str, ...]
     fiscal_year_patterns: tuple[str, ...]
+    heading_patterns: tuple[str, ...] = ()
+    year_end_patterns: tuple[str, ...] = ()
     empty_table_notes: tuple[str, ...]
     total_row_labels: tuple[str, ...] = ()
     two_sided: TwoSidedWords
@@ -131,6 +135,14 @@ class DocumentWords(_Frozen):
     @cached_property
     def fiscal_year_res(self) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p) for p in self.fiscal_year_patterns)
+
+    @cached_property
+    def heading_res(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.heading_patterns)
+
+    @cached_property
+    def year_end_res(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.year_end_patterns)
 
 
 class MoneyField(_Frozen):
@@ -178,7 +190,13 @@ class PerformanceWords(_Frozen):
 class FigureSpec(_Frozen):
     label: str
     pattern: str
-    cell: CellRef
+    cell: CellRef | tuple[CellRef, ...]
+    """The cell the figure restates; several when the same wording restates different
+    tables in different kinds of document (the first whose table is printed is used)."""
+
+    @property
+    def cells(self) -> tuple[CellRef, ...]:
+        return self.cell if isinstance(self.cell, tuple) else (self.cell,)
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -203,3 +221,21 @@ PERFORMANCE: PerformanceWords = PerformanceWords(**_load("performance.toml"))
 _PROSE = _load("prose.toml")
 FIGURES: tuple[FigureSpec, ...] = tuple(FigureSpec(**f) for f in _PROSE["figure"])
 CHANGE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(c["pattern"]) for c in _PROSE.get("change", ()))
+
+
+class ComparisonSpec(_Frozen):
+    """Prose that compares a final amount with its budget in words (决算数小于预算数)."""
+
+    pattern: str
+    greater: tuple[str, ...]
+    less: tuple[str, ...]
+    equal: tuple[str, ...]
+    flat: tuple[str, ...]
+    flat_share: Decimal
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+
+COMPARISON: ComparisonSpec | None = ComparisonSpec(**_PROSE["comparison"]) if "comparison" in _PROSE else None

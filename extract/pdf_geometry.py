@@ -31,6 +31,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ..domain import DOCUMENT
 from ..normalize.numbers import looks_numeric
 from ..normalize.text import clean, has_cjk
 from ..schemas.intermediate import Page
@@ -214,14 +215,30 @@ Slot = tuple[int, int] | None
 """(column among its group's amount cells, cells in the group), or None."""
 
 
+def _code_cells(words: list[Word]) -> set[int]:
+    """Cells of a data row that hold classification code parts: digit-only words run
+    into a row name (`302 01 办公费`). They end an amount group like a name does (the
+    second column group of a side-by-side table starts with its codes)."""
+    out: set[int] = set()
+    follows_name = False
+    for w in reversed(words):
+        if w.cell is not None and w.text.isdigit() and 2 <= len(w.text) <= 7 and follows_name:
+            out.add(w.cell)
+            continue  # a code part: the next one to the left may be one too
+        follows_name = has_cjk(w.text) and not DOCUMENT.two_sided.item_start_re.match(w.text)
+    return out
+
+
 def _slots(lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
     """Per line and word, the word's slot (see the module docstring)."""
     labels: dict[tuple[float, ...], set[int]] = {}
     for ws in lines:
         if any(looks_numeric(w.text) for w in ws):
+            marks = labels.setdefault(ws[0].grid, set())
             for w in ws:
                 if w.cell is not None and has_cjk(w.text):
                     labels.setdefault(w.grid, set()).add(w.cell)
+            marks.update(_code_cells(ws))
     out = []
     for ws in lines:
         slots: list[Slot] = []

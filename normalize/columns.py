@@ -59,7 +59,7 @@ def _constraint(idt: Identity, rows: list[Row], scale: int, exact: bool = False)
             vals.append(int(total * scale))
         vars_.append(rid)
         contrib.append(tuple(vals))
-    tol = 0 if exact and not idt.rounded else int(idt.tolerance * scale)
+    tol = (int(idt.slack * scale) if idt.rounded else 0) if exact else int(idt.tolerance * scale)
     const = int(idt.constant * scale)
     return Constraint(vars=tuple(vars_), contrib=tuple(contrib), lo=const - tol,
                       hi=UNBOUNDED if idt.relation == "ge" else const + tol)
@@ -130,8 +130,8 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
     # An identity that holds over rows that each have one possible placement (read from
     # the page geometry) decides nothing: it is only evaluated, later. One that fails
     # stays, as the relaxation of the search must know about it.
-    free = [i for i, idt in enumerate(identities)
-            if any(len(rows[t.row].domain) > 1 for t in (*idt.left, *idt.right)) or not _holds(idt, rows)]
+    free = [i for i, idt in enumerate(identities) if (idt.left or idt.right) and (
+            any(len(rows[t.row].domain) > 1 for t in (*idt.left, *idt.right)) or not _holds(idt, rows))]
     order = sorted(free, key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
     tolerant = [_constraint(identities[i], rows, scale) for i in order]
     exact = [_constraint(identities[i], rows, scale, exact=True) for i in order]

@@ -35,9 +35,11 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
                     column=column, amount=value, raw=token.raw, source_unit=row.unit,
                     assigned_by=assigned_by[row.id]))
             else:
+                # A single-row table's canonical column names the item, and its sub-column
+                # after a slash (决算 三公: `公务接待费/决算数`).
+                item, _, sub = (src.name, "", "") if shape == "two_sided" else column.partition("/")
                 summary.append(SummaryLine(
-                    doc_id=doc_id, table=row.table, page=src.page, side=src.side,
-                    item=src.name if shape == "two_sided" else column,
-                    column=column if several else None,
+                    doc_id=doc_id, table=row.table, page=src.page, side=src.side, item=item,
+                    column=column if several else (sub or None),
                     amount=value, raw=token.raw, source_unit=row.unit, assigned_by=assigned_by[row.id]))
     return budget, summary

@@ -167,7 +167,9 @@ class Identity(_Data):
     constant: Decimal = Decimal(0)
     """Added to the right side: a figure printed outside any table (prose)."""
     rounded: bool = False
-    """The right side is a rounded restatement: within `tolerance` it holds (pass)."""
+    """The right side is a rounded restatement: within `slack` it holds (pass); beyond it
+    but within `tolerance` it is a `rounding` warning."""
+    slack: Decimal = Decimal(0)
     table: str
     code: str | None
     column: str | None

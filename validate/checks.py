@@ -23,7 +23,7 @@ def evaluate(identities: list[Identity], rows: list[Row],
         actual = _sum(idt.left, rows, assignments)
         expected = _sum(idt.right, rows, assignments) + idt.constant
         short = expected - actual if idt.relation == "ge" else abs(actual - expected)
-        if idt.rounded and short <= idt.tolerance:
+        if idt.rounded and short <= idt.slack:
             short = Decimal(0)
         status = "pass" if short <= 0 else "rounding" if short <= idt.tolerance else "fail"
         # From a validated identity and exact sums: no need to validate again.

@@ -248,6 +248,8 @@ def _resolve(ref: CellRef, index: Index, key: str) -> list[Term]:
         row = next((items[k] for k in key.split("|") if k in items), None)
     elif key == TOTAL:
         row = index.total.get(table)
+        if row is None and index.layouts[table].rows == 0:
+            return []  # a table printed without any row: its cells are blank
         if row is None:
             raise _Missing(f"{table} prints no 合计 row")
     else:

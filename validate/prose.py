@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..domain import CHANGE_PATTERNS, FIGURES, CellRef
+from ..domain import CHANGE_PATTERNS, COMPARISON, FIGURES, TABLES, CellRef
 from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
@@ -26,12 +26,25 @@ UNIT = "万元"
 _PATH = re.compile(r"(?P<name>[^（(]+)[（(](?P<level>类|款|项)[)）]")
 
 
-def read_figures(pages: list[Page], doc_id: str) -> list[tuple[ProseFigure, CellRef]]:
-    """Given pages, return every prose figure with the cell it restates."""
+def _cell_for(spec, tables: set[str]) -> CellRef | None:
+    """The figure's cell in a document printing `tables`: the first alternative whose
+    table is printed, else the first of the document's kind (then not checked), else
+    None (the wording belongs to another kind of document)."""
+    kinds = {TABLES[t].doc_type for t in tables}
+    return (next((c for c in spec.cells if c.table_key in tables), None)
+            or next((c for c in spec.cells if TABLES[c.table_key].doc_type in kinds), None))
+
+
+def read_figures(pages: list[Page], doc_id: str, tables: set[str]) -> list[tuple[ProseFigure, CellRef]]:
+    """Given pages and the tables the document prints, return every prose figure with the
+    cell it restates."""
     out = []
     for page in pages:
         text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
         for spec in FIGURES:
+            ref = _cell_for(spec, tables)
+            if ref is None:
+                continue
             for m in spec.regex.finditer(text):
                 name = m.groupdict().get("name") or ""
                 raw = m.group("amount")
@@ -44,7 +57,7 @@ def read_figures(pages: list[Page], doc_id: str) -> list[tuple[ProseFigure, Cell
                 start = text.rfind("。", 0, m.start()) + 1
                 end = text.find("。", m.end())
                 sentence = text[start:end + 1 if end >= 0 else len(text)].strip()
-                cell = spec.cell.model_copy(update={"row": spec.cell.row.replace("{name}", name)})
+                cell = ref.model_copy(update={"row": ref.row.replace("{name}", name)})
                 out.append((ProseFigure(doc_id=doc_id, page=page.number, label=spec.label.replace("{name}", name),
                                         amount=amount * factor(UNIT), raw=raw, unit=UNIT, sentence=sentence), cell))
     return out
@@ -89,9 +102,16 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) 
                                 column=ref.column, page=fig.page, label=f"{label}: {missing}"))
             continue
         half = factor(UNIT) * half_unit(fig.raw)
+        # A table that prints no amount has no rounding step of its own.
+        step = index.precision(ref.table_key) if index.layouts[ref.table_key].rows else Decimal(0)
+        # The figure holds within half its last printed digit. A table printed to the
+        # same digit may itself sit one rounding step from another table the prose
+        # copied (决算: 236.63 in the summary, 236.64 in the coded table): within one
+        # unit of the table's precision more, a `rounding` warning; beyond, an error.
         identities.append(Identity(rule="prose_vs_table", table=ref.table_key, code=fig.label, column=ref.column,
                                    page=fig.page, left=tuple(terms), right=(), constant=fig.amount,
-                                   tolerance=half, rounded=True, label=label))
+                                   tolerance=half + step, slack=half, rounded=True,
+                                   label=label))
     return identities, checks
 
 
@@ -134,3 +154,42 @@ def check_changes(pages: list[Page]) -> list[Check]:
                                     table=None, code=where,
                                     column="%", page=page.number, expected=exact, actual=printed, label=label))
     return checks
+
+
+def check_comparisons(pages: list[Page]) -> list[Check]:
+    """Words comparing a final amount with its budget (决算数大于/小于/等于预算数, 基本持平)
+    must agree with the two printed amounts, each to its printed precision. A warning:
+    the prose contradicts itself, the tables are untouched."""
+    spec = COMPARISON
+    if spec is None:
+        return []
+    checks = []
+    for page in pages:
+        text = "".join(page.lines)
+        for m in spec.regex.finditer(text):
+            try:
+                budget, final = parse_amount(m.group("budget")), parse_amount(m.group("final"))
+            except ValueError:
+                continue
+            slack = half_unit(m.group("budget")) + half_unit(m.group("final"))
+            word = m.group("word")
+            if word in spec.greater:
+                ok = final - budget > -slack
+            elif word in spec.less:
+                ok = budget - final > -slack
+            elif word in spec.equal:
+                ok = abs(final - budget) <= slack
+            else:
+                ok = abs(final - budget) <= slack + spec.flat_share * budget
+            quoted = _QUOTED.findall(text[:m.start()])
+            where = _ITEM_BEFORE.findall(text[:m.start()])
+            checks.append(Check(
+                rule="prose_comparison", status="pass" if ok else "fail", severity="warning", table=None,
+                code=where[-1] if where else (quoted[-1] if quoted else None), column=None, page=page.number,
+                expected=budget, actual=final,
+                label=f"prose p.{page.number}: {m.group(0)}: the final amount {final}万元 is not "
+                      f"{word.replace('与预算数', '')} the budget {budget}万元" if not ok else f"prose p.{page.number}: {m.group(0)}"))
+    return checks
+
+
+_ITEM_BEFORE = re.compile(r"[^。；;，,：:\d、]+[（(]项[)）]")
