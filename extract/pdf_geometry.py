@@ -47,6 +47,9 @@ PROBE = 4.0
 """How far above its baseline a word is looked up in the row bands: about the middle of
 a 9–14 point glyph, so a wrapped piece that overflows its cell's bottom rule by a
 point or two still counts in its own row."""
+INDENT = 10.0
+"""A text line starting this far right of the page's left text edge is indented (a
+paragraph start), as leading white space marks one in raw text."""
 UNMAPPED_SHARE = 0.3
 """A page where at least this share of characters has no Unicode mapping is unreadable."""
 
@@ -280,4 +283,6 @@ def lay_out(number: int, chars: list[Char], boxes: list[Box], images: bool) -> P
         for word, folded in zip(words, text.split(" ")):
             word.text = folded
         texts.append(text)
-    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)))
+    margin = min(ws[0].x0 for ws in lines)
+    indented = tuple(ws[0].cell is None and ws[0].x0 - margin >= INDENT for ws in lines)
+    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented)

@@ -59,9 +59,10 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data), password=password or "")
-    except PDFPasswordIncorrect:
-        raise UnreadableDocument(source, "encrypted PDF: give the password with --password") from None
     except Exception as exc:  # pdfminer raises many exception types on corrupt files
+        # pdfplumber wraps pdfminer's errors: look inside for a wrong password.
+        if isinstance(exc, PDFPasswordIncorrect) or any(isinstance(a, PDFPasswordIncorrect) for a in exc.args):
+            raise UnreadableDocument(source, "encrypted PDF: give the password with --password") from None
         raise UnreadableDocument(source, f"not a readable PDF ({type(exc).__name__})") from None
     with pdf:
         for page in pdf.pages:
