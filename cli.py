@@ -89,7 +89,7 @@ def _report(result: Result) -> None:
 
 
 def _checks_json(result: Result) -> str:
-    return json.dumps([c.model_dump(mode="json") for c in result.checks], ensure_ascii=False, indent=1)
+    return json.dumps([c.as_json() for c in result.checks], ensure_ascii=False, indent=1)
 
 
 @app.command()

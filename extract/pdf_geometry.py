@@ -28,7 +28,8 @@ number. A number with no label cell to its left counts from the grid's left edge
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..domain import DOCUMENT
@@ -154,18 +155,32 @@ def _edges(rules: list[Rule], y: float) -> tuple[float, ...]:
     return tuple(merged)
 
 
-def _band(horizontal: list[Rule], word: Word) -> tuple[float, float] | None:
-    """The horizontal rules just above and below a word's glyphs, inside its cell's
-    column; None when it is not closed on both sides (not inside a ruled row)."""
-    if word.cell is None:
-        return None
-    x = (word.grid[word.cell] + word.grid[word.cell + 1]) / 2
-    y = word.baseline - PROBE
-    above = max((r for r, x0, x1 in horizontal if r < y and x0 <= x <= x1), default=None)
-    below = min((r for r, x0, x1 in horizontal if r > y and x0 <= x <= x1), default=None)
-    if above is None or below is None:
-        return None
-    return above, below
+class _Bands:
+    """Horizontal rules by the x they cross: the rules above and below a point, found
+    by bisection (a page has hundreds of rule segments and thousands of words)."""
+
+    def __init__(self, horizontal: list[Rule]):
+        self.horizontal = horizontal
+        self.at: dict[float, list[float]] = {}
+
+    def _ys(self, x: float) -> list[float]:
+        ys = self.at.get(x)
+        if ys is None:
+            ys = self.at[x] = sorted(r for r, x0, x1 in self.horizontal if x0 <= x <= x1)
+        return ys
+
+    def band(self, word: Word) -> tuple[float, float] | None:
+        """The horizontal rules just above and below a word's glyphs, inside its cell's
+        column; None when it is not closed on both sides (not inside a ruled row)."""
+        if word.cell is None:
+            return None
+        ys = self._ys((word.grid[word.cell] + word.grid[word.cell + 1]) / 2)
+        y = word.baseline - PROBE
+        below = bisect_right(ys, y)  # the first rule strictly below the probe
+        above = bisect_left(ys, y) - 1  # the last rule strictly above it
+        if above < 0 or below == len(ys):
+            return None
+        return ys[above], ys[below]
 
 
 def _join(pieces: list[Word]) -> list[Word]:
@@ -189,10 +204,11 @@ def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[list[Word]]:
     line (cell by cell), the other words left on their baseline lines; top to bottom."""
     bands: dict[tuple, list[Word]] = {}
     loose: list[list[Word]] = []
+    finder = _Bands(horizontal)
     for line in lines:
         rest = []
         for w in line:
-            band = _band(horizontal, w) if horizontal else None
+            band = finder.band(w) if horizontal else None
             if band is None:
                 rest.append(w)
                 continue
@@ -242,11 +258,12 @@ def _slots(lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
                 if w.cell is not None and has_cjk(w.text):
                     labels.setdefault(w.grid, set()).add(w.cell)
             marks.update(_code_cells(ws))
+    ordered = {grid: sorted(cells) for grid, cells in labels.items()}
     out = []
     for ws in lines:
         slots: list[Slot] = []
         for w in ws:
-            marks = sorted(labels.get(w.grid, ()))
+            marks = ordered.get(w.grid, ())
             c = w.cell
             if c is None or not looks_numeric(w.text) or c in marks:
                 slots.append(None)
@@ -258,22 +275,34 @@ def _slots(lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
     return out
 
 
-def lay_out(number: int, chars: list[Char], boxes: list[Box], images: bool) -> Page:
-    """Given one page's characters and path boxes, return its `Page`.
+Drawing = tuple[list[Box], bool]
+"""A page's path boxes and whether it shows an image."""
 
-    `images`: the page shows an image. A page with no text but with an image or ruling is
-    a scanned page or a table whose text is missing (`problem = no_text_layer`); a blank
-    page (nothing, or only white boxes) is not. A page whose characters mostly lack a
-    Unicode mapping is `unmapped_font`. Both keep no lines.
+
+def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> Page:
+    """Given one page's characters and a function returning its drawing, return its `Page`.
+
+    The drawing is read only when needed (reading it is a third of a fast engine's time):
+    for a page with a number-shaped word (a table may be on it) or without any text. A
+    page with no text but with an image or ruling is a scanned page or a table whose
+    text is missing (`problem = no_text_layer`); a blank page (nothing, or only white
+    boxes) is not. A page whose characters mostly lack a Unicode mapping is
+    `unmapped_font`. Both keep no lines.
     """
     visible = [c for c in chars if not c.text.isspace()]
     if not visible:
+        boxes, images = drawing()
         ruled = any(min(b.x1 - b.x0, b.bottom - b.top) <= RULE_WIDTH for b in boxes)
         return Page(number=number, lines=(), problem="no_text_layer" if images or ruled else None)
     if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")
-    vertical, horizontal = _rules(boxes)
-    lines = [_words(line, _edges(vertical, line[0].baseline)) for line in _lines_of(visible)]
+    chars_by_line = _lines_of(visible)
+    # Without a number-shaped word no cell needs a column: the ruling is not read.
+    plain = [_words(line, ()) for line in chars_by_line]
+    tabular = any(looks_numeric(w.text) for ws in plain for w in ws)
+    vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
+    lines = [_words(line, _edges(vertical, line[0].baseline)) if vertical else words
+             for line, words in zip(chars_by_line, plain)]
     lines = _rows(lines, horizontal)
     texts = []
     for words in lines:

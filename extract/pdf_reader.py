@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import ctypes
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 from ..errors import UnreadableDocument
 from ..schemas.intermediate import Page
-from .pdf_geometry import Box, Char, lay_out
+from .pdf_geometry import Box, Char, Drawing, lay_out
 
 Engine = Literal["pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("pdfium", "pdfplumber")
@@ -36,8 +36,8 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     reader = _pdfium_pages if engine == "pdfium" else _pdfplumber_pages
     pages = []
     try:
-        for number, (chars, boxes, images) in enumerate(reader(data, source, password), start=1):
-            pages.append(lay_out(number, chars, boxes, images))
+        for number, (chars, drawing) in enumerate(reader(data, source, password), start=1):
+            pages.append(lay_out(number, chars, drawing))
     except UnreadableDocument:
         raise
     except Exception as exc:  # a truncated or damaged file fails while its pages are read
@@ -50,7 +50,9 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     return pages
 
 
-PageParts = tuple[list[Char], list[Box], bool]
+PageParts = tuple[list[Char], Callable[[], Drawing]]
+"""A page's characters, and a function that reads its drawing when the layout needs it
+(called while the page is open, before the next page is read)."""
 
 
 def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterator[PageParts]:
@@ -71,7 +73,7 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
                      for c in page.chars]
             paths = page.rects + page.lines
             boxes = [Box(p["x0"], p["x1"], p["top"], p["bottom"]) for p in paths]
-            yield chars, boxes, bool(page.images)
+            yield chars, lambda: (boxes, bool(page.images))
             page.close()  # frees pdfminer's layout cache page by page
 
 
@@ -96,17 +98,22 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
             text = page.get_textpage()
             handle = text.raw
             chars = []
+            append = chars.append
+            top = bottom = baseline = None
             for i, ch in enumerate(_page_text(raw, handle)):
                 if ch.isspace():
                     continue  # printed or made up by PDFium: words are split by their gaps
                 loose_box(handle, i, box_ref)
-                origin(handle, i, x_ref, y_ref)
-                chars.append(Char(ch, box.left, box.right, height - y.value))
-            boxes: list[Box] = []
-            images = _page_objects(raw, page.raw, height, boxes)
+                # The loose box spans the font's ascent and descent: the same vertical
+                # extent as the character before means the same baseline, so the origin
+                # (a second call per character) is asked only when it changes.
+                if box.top != top or box.bottom != bottom:
+                    origin(handle, i, x_ref, y_ref)
+                    top, bottom, baseline = box.top, box.bottom, height - y.value
+                append(Char(ch, box.left, box.right, baseline))
+            yield chars, lambda: _page_objects(raw, page.raw, height)
             text.close()
             page.close()
-            yield chars, boxes, images
     finally:
         pdf.close()
 
@@ -122,9 +129,10 @@ def _page_text(raw, handle) -> str:
     return text
 
 
-def _page_objects(raw, page, height: float, boxes: list[Box]) -> bool:
-    """Append the page's path boxes (top-left coordinates) to `boxes`, following form
-    XObjects; return whether the page shows an image."""
+def _page_objects(raw, page, height: float) -> Drawing:
+    """The page's path boxes (top-left coordinates), following form XObjects, and
+    whether it shows an image."""
+    boxes: list[Box] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
     images = False
@@ -141,7 +149,7 @@ def _page_objects(raw, page, height: float, boxes: list[Box]) -> bool:
                 images = True
             elif kind == raw.FPDF_PAGEOBJ_FORM:
                 stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj)))
-    return images
+    return boxes, images
 
 
 def _char(code: int) -> str:

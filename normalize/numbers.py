@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 BLANKS = frozenset({"-", "--", "—", "–", "－", "——", "/"})
 
@@ -28,11 +29,13 @@ def _fold(text: str) -> str:
     return text.translate(_WIDE).strip().replace(" ", "")
 
 
+@lru_cache(maxsize=1 << 16)
 def is_blank(text: str) -> bool:
     """True when `text` is a printed blank cell (a dash)."""
     return _fold(text) in BLANKS or text.strip() in BLANKS
 
 
+@lru_cache(maxsize=1 << 16)
 def looks_numeric(text: str) -> bool:
     """True when `text` is shaped like a number cell (digits, separators, sign, parens) or a blank."""
     t = _fold(text)

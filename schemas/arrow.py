@@ -21,9 +21,12 @@ MONEY_PRECISION = 22
 MONEY_SCALE = 2
 
 
+_LIMIT = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
+
+
 def fits(value: Decimal, scale: int = MONEY_SCALE) -> bool:
     """True when `value` is stored exactly by this module's decimal type of that scale."""
-    return -value.as_tuple().exponent <= scale and abs(value) < Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
+    return -value.as_tuple().exponent <= scale and abs(value) < _LIMIT
 
 
 def _arrow_type(annotation, scale: int = MONEY_SCALE) -> tuple[pa.DataType, bool]:

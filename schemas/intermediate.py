@@ -9,6 +9,7 @@ validate → `Identity` (an equation over cells) → `Check` (its outcome)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -156,9 +157,11 @@ class Term(NamedTuple):
     column: str
 
 
-class Identity(_Data):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
     """`Σ left = Σ right` (or `≥` for relation "ge") over cells, within `tolerance` 元
-    (the rounding envelope)."""
+    (the rounding envelope). A plain dataclass, not a validated model: identities are
+    made by yusuan itself, thousands per document."""
 
     rule: str
     relation: Literal["eq", "ge"] = "eq"
@@ -181,8 +184,10 @@ class Identity(_Data):
     label: str
 
 
-class Check(_Data):
-    """The outcome of one identity (or a reason it could not be checked)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """The outcome of one identity (or a reason it could not be checked). A plain
+    dataclass like `Identity`; `as_json` gives it to the CLI's --json."""
 
     rule: str
     status: Literal["pass", "fail", "rounding", "not_checked"]
@@ -194,3 +199,8 @@ class Check(_Data):
     expected: Decimal | None = None
     actual: Decimal | None = None
     label: str
+
+    def as_json(self) -> dict:
+        """The check as JSON-ready values (decimals as strings, exact)."""
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        return {f: str(v) if isinstance(v, Decimal) else v for f, v in values.items()}

@@ -41,7 +41,7 @@ def test_numbers_take_their_column_from_the_ruling():
              + _word("201", 55, 125) + _word("一般公共服务", 85, 125) + _word("300", 250, 125, 6)
              + _word("100", 330, 125, 6) + _word("200", 410, 125, 6)
              + _word("205", 55, 145) + _word("教育支出", 85, 145) + _word("50", 260, 145, 6) + _word("50", 420, 145, 6))
-    page = lay_out(1, chars, rules, images=False)
+    page = lay_out(1, chars, lambda: (rules, False))
     assert page.lines[-1] == "205 教育支出 50 50"
     assert page.slots[-1] == (None, None, (0, 3), (2, 3))  # 50 under 合计, 50 under 项目支出
     assert page.slots[-2] == (None, None, (0, 3), (1, 3), (2, 3))
@@ -51,7 +51,7 @@ def test_a_wrapped_name_and_numbers_on_other_baselines_make_one_row():
     rules = [Box(x - 0.5, x + 0.5, 100, 140) for x in (50, 80, 200, 280)] + [
         Box(50, 280, y - 0.5, y + 0.5) for y in (100, 140)]
     chars = _word("201", 55, 124) + _word("机关事业单位", 85, 115) + _word("缴费支出", 85, 127) + _word("160.75", 210, 124, 6)
-    page = lay_out(1, chars, rules, images=False)
+    page = lay_out(1, chars, lambda: (rules, False))
     assert page.lines == ("201 机关事业单位缴费支出 160.75",)
 
 
@@ -63,7 +63,7 @@ def test_a_wrapped_name_and_numbers_on_other_baselines_make_one_row():
     ([Char("\ufffd", i * 5, i * 5 + 5, 10) for i in range(10)], [], False, "unmapped_font"),
 ])
 def test_pages_without_readable_text(chars, boxes, images, problem):
-    page = lay_out(3, chars, boxes, images)
+    page = lay_out(3, chars, lambda: (boxes, images))
     assert (page.problem, page.lines) == (problem, ())
 
 

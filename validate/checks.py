@@ -26,8 +26,7 @@ def evaluate(identities: list[Identity], rows: list[Row],
         if idt.rounded and short <= idt.slack:
             short = Decimal(0)
         status = "pass" if short <= 0 else "rounding" if short <= idt.tolerance else "fail"
-        # From a validated identity and exact sums: no need to validate again.
-        checks.append(Check.model_construct(
+        checks.append(Check(
             rule=idt.rule, status=status, severity=idt.severity, table=idt.table, code=idt.code, column=idt.column,
             page=idt.page, expected=expected, actual=actual, label=idt.label))
     return checks

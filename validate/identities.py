@@ -77,8 +77,7 @@ def _identity(rule: str, table: str, code: str | None, column: str | None, left:
               severity: str = "error") -> Identity:
     n = max(len(right), 1)
     tolerance = (n + 1) * index.precision(*tables) / 2
-    # Built from values this module made itself: skip re-validating thousands of them.
-    return Identity.model_construct(
+    return Identity(
         rule=rule, relation=relation, severity=severity, table=table, code=code, column=column, side=side,
         page=page, left=tuple(left), right=tuple(right), tolerance=tolerance, label=label)
 

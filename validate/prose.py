@@ -39,12 +39,10 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str]) -> list[tuple
     """Given pages and the tables the document prints, return every prose figure with the
     cell it restates."""
     out = []
+    specs = [(spec, ref) for spec in FIGURES if (ref := _cell_for(spec, tables)) is not None]
     for page in pages:
         text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
-        for spec in FIGURES:
-            ref = _cell_for(spec, tables)
-            if ref is None:
-                continue
+        for spec, ref in specs:
             for m in spec.regex.finditer(text):
                 name = m.groupdict().get("name") or ""
                 raw = m.group("amount")
