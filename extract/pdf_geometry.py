@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from operator import attrgetter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -94,36 +95,46 @@ def _lines_of(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into lines by baseline, each line ordered left to right."""
     lines: list[list[Char]] = []
     last = None
-    for ch in sorted(chars, key=lambda c: (c.baseline, c.x0)):
+    for ch in sorted(chars, key=_BY_BASELINE):
         if last is None or ch.baseline - last > Y_TOLERANCE:
             lines.append([])
         lines[-1].append(ch)
         last = ch.baseline
-    return [sorted(line, key=lambda c: c.x0) for line in lines]
+    return [sorted(line, key=_BY_X) for line in lines]
+
+
+_BY_BASELINE = attrgetter("baseline", "x0")
+_BY_X = attrgetter("x0")
+_NO_EDGE = float("inf")
 
 
 def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
     """A line's words: broken at a gap of `WORD_GAP` or at a cell boundary, so two cells
     printed close together (`91,016,775.35一、一般公共服务支出`) stay two words."""
-    words: list[list[Char]] = []
-    cells: list[int | None] = []
-    prev = None
-    cell, next_edge = -1, edges[0] if edges else float("inf")
+    out: list[Word] = []
+    texts: list[str] = []
+    x0 = x1 = baseline = 0.0
+    word_cell: int | None = None
+    cell, next_edge, last = -1, edges[0] if edges else _NO_EDGE, len(edges) - 1
     for ch in line:  # ordered by x: the cell index only grows
-        middle = (ch.x0 + ch.x1) / 2
         crossed = False
-        while middle >= next_edge:
+        while (ch.x0 + ch.x1) / 2 >= next_edge:
             cell += 1
-            next_edge = edges[cell + 1] if cell + 1 < len(edges) else float("inf")
+            next_edge = edges[cell + 1] if cell + 1 <= last else _NO_EDGE
             crossed = True
-        if prev is None or crossed or ch.x0 - prev.x1 >= WORD_GAP:
-            words.append([])
-            cells.append(cell if 0 <= cell < len(edges) - 1 else None)
-        words[-1].append(ch)
-        prev = ch
-    return [Word(text="".join(c.text for c in w), x0=w[0].x0, x1=max(c.x1 for c in w), baseline=w[0].baseline,
-                 cell=c, grid=edges)
-            for w, c in zip(words, cells)]
+        if not texts or crossed or ch.x0 - x1 >= WORD_GAP:
+            if texts:
+                out.append(Word("".join(texts), x0, x1, baseline, word_cell, edges))
+            texts = [ch.text]
+            x0, x1, baseline = ch.x0, ch.x1, ch.baseline
+            word_cell = cell if 0 <= cell < last else None
+        else:
+            texts.append(ch.text)
+            if ch.x1 > x1:
+                x1 = ch.x1
+    if texts:
+        out.append(Word("".join(texts), x0, x1, baseline, word_cell, edges))
+    return out
 
 
 Rule = tuple[float, float, float]
