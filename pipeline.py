@@ -25,6 +25,7 @@ from .errors import UnreadableDocument
 from .extract.decode import decode_text
 from .extract.pdf_reader import DEFAULT_ENGINE, Engine, read_pdf_pages
 from .extract.forms import find_forms, parse_form, unread_forms
+from .extract.ruled_forms import find_ruled_forms, is_ruled_form, parse_ruled_form
 from .extract.tables import match_title, parse_pages
 from .extract.text_reader import split_pages
 from .normalize.columns import decide
@@ -154,8 +155,9 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
 def _forms(pages: list[Page], doc_id: str, year: int | None):
     """Performance-target forms → (projects, sub-items, indicators, issues, checks)."""
     forms = [got for form in find_forms(pages, match_title) if (got := parse_form(form, doc_id, year))]
+    forms += [got for form in find_ruled_forms(pages) if (got := parse_ruled_form(form, doc_id, year))]
     checks, issues = check_projects([(f.project, f.items) for f in forms])
-    issues = unread_forms(pages) + [i for f in forms for i in f.issues] + issues
+    issues = unread_forms([p for p in pages if not is_ruled_form(p)]) + [i for f in forms for i in f.issues] + issues
     return ([f.project for f in forms], [i for f in forms for i in f.items],
             [i for f in forms for i in f.indicators], issues, checks)
 

@@ -171,8 +171,17 @@ class TargetWords(_Frozen):
     qualitative: tuple[str, ...]
 
 
+class RuledFormWords(_Frozen):
+    titles: tuple[str, ...]
+    fields: dict[str, str]
+    """Printed label → ProjectRecord field of the value cell to its right."""
+    goals: dict[str, str]
+    columns: dict[str, str]
+
+
 class PerformanceWords(_Frozen):
     form: FormWords
+    ruled_form: RuledFormWords | None = None
     framework: dict[str, dict[str, tuple[str, ...]]]
     """一级 → 二级 → common 三级 names (or name parts), in printed order."""
     targets: TargetWords

@@ -210,9 +210,10 @@ def _join(pieces: list[Word]) -> list[Word]:
     return out
 
 
-def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[list[Word]]:
-    """Baseline lines → display lines: the words of each ruled row band gathered into one
-    line (cell by cell), the other words left on their baseline lines; top to bottom."""
+def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[tuple[tuple[float, float] | None, list[Word]]]:
+    """Baseline lines → display lines with their row band: the words of each ruled row
+    band gathered into one line (cell by cell), the other words left on their baseline
+    lines (band None); top to bottom."""
     bands: dict[tuple, list[Word]] = {}
     loose: list[list[Word]] = []
     finder = _Bands(horizontal)
@@ -229,16 +230,16 @@ def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[list[Word]]:
             bands.setdefault(key, []).append(w)
         if rest:
             loose.append(rest)
-    out = [(ws[0].baseline, ws) for ws in loose]
-    for words in bands.values():
+    out = [(ws[0].baseline, None, ws) for ws in loose]
+    for key, words in bands.items():
         ordered = sorted(words, key=lambda w: (w.cell, w.baseline, w.x0))
         cells: dict[int | None, list[Word]] = {}
         for w in ordered:
             cells.setdefault(w.cell, []).append(w)
         row = [x for pieces in cells.values() for x in _join(pieces)]
-        out.append((min(w.baseline for w in words), row))
-    out.sort(key=lambda item: (item[0], item[1][0].x0))
-    return [ws for _, ws in out]
+        out.append((min(w.baseline for w in words), (key[1], key[2]), row))
+    out.sort(key=lambda item: (item[0], item[2][0].x0))
+    return [(band, ws) for _, band, ws in out]
 
 
 Slot = tuple[int, int] | None
@@ -314,7 +315,8 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
     vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
     lines = [_words(line, _edges(vertical, line[0].baseline)) if vertical else words
              for line, words in zip(chars_by_line, plain)]
-    lines = _rows(lines, horizontal)
+    banded = _rows(lines, horizontal)
+    lines = [ws for _, ws in banded]
     texts = []
     for words in lines:
         # Radicals folded, as for raw text; a word never holds white space, so the
@@ -325,4 +327,6 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
         texts.append(text)
     margin = min(ws[0].x0 for ws in lines)
     indented = tuple(ws[0].cell is None and ws[0].x0 - margin >= INDENT for ws in lines)
-    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented)
+    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented,
+                cells=tuple(tuple(w.cell for w in ws) for ws in lines),
+                bands=tuple(band for band, _ in banded))

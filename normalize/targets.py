@@ -18,7 +18,10 @@ from .text import fold
 _WORDS = PERFORMANCE.targets
 _OPS = sorted(_WORDS.operators, key=lambda o: len(o[0]), reverse=True)
 _UNITS = "|".join(re.escape(u) for u in sorted(_WORDS.units, key=len, reverse=True))
-_NUMBER = re.compile(rf"(?P<value>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})?")
+# A unit follows the number (`95%`) or is put in brackets after it (`≥13459.00(平方米)`,
+# the 2023 填报表 style); any short bracketed word is taken as that unit.
+_NUMBER = re.compile(rf"(?P<value>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+                     rf"(?:\((?P<bracketed>[^()\d]{{1,6}})\)|(?P<unit>{_UNITS}))?")
 
 
 class Target(NamedTuple):
@@ -42,7 +45,7 @@ def parse_target(text: str) -> Target:
     # or when a relative target names a number anywhere (≥前五年平均值的110%).
     if m and (m.start() == 0 or (relative and op)):
         value = Decimal(m.group("value").replace(",", ""))
-        return Target(op, value, m.group("unit"), "relative" if relative else "numeric")
+        return Target(op, value, m.group("unit") or m.group("bracketed"), "relative" if relative else "numeric")
     return Target(op, None, None, "relative" if relative else "qualitative")
 
 

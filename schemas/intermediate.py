@@ -28,6 +28,12 @@ class Page(_Data):
     slots: tuple[tuple[tuple[int, int] | None, ...], ...] = ()
     """PDF pages, per line and per word: (column, cells in its group) of a number cell
     placed by the page's ruling, else None (extract.pdf_geometry)."""
+    cells: tuple[tuple[int | None, ...], ...] = ()
+    """PDF pages, per line and per word: the ruled cell it sits in (counted from the
+    left rule), else None."""
+    bands: tuple[tuple[float, float] | None, ...] = ()
+    """PDF pages, per line: the top and bottom rule of its ruled row, else None. A cell
+    merged over several rows (a form's 一级指标) spans the rows it labels."""
     problem: Literal["no_text_layer", "unmapped_font"] | None = None
     """Why a PDF page gave no lines although something is printed on it."""
 

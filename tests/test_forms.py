@@ -211,7 +211,8 @@ def test_parsed_targets(forms):
     pytest.param("较上年增长", (None, None, None, "relative"), id="relative"),
     pytest.param("健全", (None, None, None, "qualitative"), id="qualitative"),
     pytest.param("位于各政府热线前列", (None, None, None, "qualitative"), id="ranking"),
-    pytest.param("≥12.00(次)", ("≥", Decimal("12.00"), None, "numeric"), id="bracketed-unit"),
+    pytest.param("≥12.00(次)", ("≥", Decimal("12.00"), "次", "numeric"), id="bracketed-unit"),
+    pytest.param("≥13459.00(平方米)", ("≥", Decimal("13459.00"), "平方米", "numeric"), id="bracketed-word"),
     pytest.param("１００％", (None, Decimal(100), "%", "numeric"), id="full-width"),
 ])
 def test_parse_target_table(text, expected):

@@ -84,8 +84,10 @@ def test_no_false_findings(name):
     result = yusuan.extract_document(real_pdf(name))
     assert {t.key for t in result.tables} == NINE
     assert [f.message for f in result.records["findings"] if f.severity == "error"] == []
-    # prose_change: the prose's own % against its own two amounts (warnings, checked below)
-    assert all(c.status in ("pass", "rounding") for c in result.checks if c.rule != "prose_change")
+    # prose_change: the prose's own % against its own two amounts (warnings, checked below);
+    # the 2023 填报表 has no 子项目, so their sum is honestly not checked.
+    assert all(c.status in ("pass", "rounding") for c in result.checks
+               if c.rule != "prose_change" and not (c.rule == "subitems_sum" and c.status == "not_checked"))
 
 
 def test_finance_bureau_302_row_is_one_yuan_off():
