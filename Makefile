@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench seed-pdfs install clean
 
 $(BIN)/yusuan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# PDFs of the seed documents in their 2018 layout (ruled cells, merged headers, tables
+# over pages; one copy in 万元), made by tests/pdfgen.py from what the text path reads.
+seed-pdfs: install
+	$(BIN)/python tests/pdfgen.py out/seed-pdfs
 
 clean:
 	rm -rf $(VENV) out build *.egg-info .pytest_cache
