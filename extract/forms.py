@@ -42,6 +42,8 @@ _LEVEL1 = tuple(PERFORMANCE.framework)
 _HEADINGS = tuple(sorted({*_LEVEL1, *PERFORMANCE.level2_order}, key=len, reverse=True))
 # A 三级 name wraps at the column width: a long piece followed by a short one is one name.
 WRAP_MIN_PIECE, WRAP_MAX_REST = 6, 6
+# A line this long that runs straight into the next line (no blank line) is a wrapped cell.
+WRAPPED_CELL_MIN = 12
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class FormLine:
     page: int
     text: str
     indented: bool
+    joined: bool = False
+    """It follows the line before with no blank line between (a wrapped cell)."""
 
 
 def _is_title(text: str) -> bool:
@@ -69,13 +73,15 @@ def find_forms(pages: list[Page], is_table_title) -> list[list[FormLine]]:
     current: list[FormLine] | None = None
     for page in pages:
         indented = page.indented or (False,) * len(page.lines)
+        joined = page.joined or (False,) * len(page.lines)
         if any(_is_title(line) for line in page.lines):
             current = []
             forms.append(current)
         elif current is not None and any(is_table_title(line) for line in page.lines):
             current = None
         if current is not None:
-            current.extend(FormLine(page.number, line, ind) for line, ind in zip(page.lines, indented))
+            current.extend(FormLine(page.number, line, ind, join)
+                           for line, ind, join in zip(page.lines, indented, joined))
     return forms
 
 
@@ -191,6 +197,46 @@ class _Pending:
     @property
     def name(self) -> str:
         return "".join(self.pieces)
+
+
+def _merge_wrapped(lines: list[FormLine]) -> list[FormLine]:
+    """Join a long line and the line printed right under it (no blank line between): one
+    cell wrapped at a wide column's width (`树立一批行业内质量先进的标` / `杆组织和个人，…`).
+
+    Not joined: a short line (a name, which may be followed directly by its target; the
+    narrow name column's wraps are read by `_indicator_rows`), a line that opens with a
+    comparison or a number (a target of its own), labels and 一级/二级 headings."""
+    out: list[FormLine] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        text = compact(ln.text)
+        if (prev is not None and ln.joined and len(compact(prev.text)) >= WRAPPED_CELL_MIN
+                and not _is_label(ln.text) and not _is_label(prev.text)
+                and compact(prev.text) not in _HEADINGS and text not in _HEADINGS
+                and not (looks_like_target(ln.text) and not has_cjk(text[:1]))):
+            out[-1] = FormLine(prev.page, prev.text.rstrip() + ln.text.strip(), prev.indented, prev.joined)
+        else:
+            out.append(ln)
+    return out
+
+
+def _bigrams(text: str) -> set[str]:
+    t = compact(text)
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def _pair_by_words(rows: list[_Pending], targets: list[str]) -> list[str | None]:
+    """Targets printed apart from their names → one per row: the pairs sharing the most
+    two-character words first (`及时` goes to `计划实施的及时性`), the rest in printed
+    order. A guess either way; it only puts the evident pairs together."""
+    scores = sorted(((len(_bigrams(r.name) & _bigrams(t)), -i, -j, i, j)
+                     for i, r in enumerate(rows) for j, t in enumerate(targets)), reverse=True)
+    chosen: dict[int, int] = {}
+    for score, _, _, i, j in scores:
+        if score and i not in chosen and j not in chosen.values():
+            chosen[i] = j
+    rest = iter(t for j, t in enumerate(targets) if j not in chosen.values())
+    return [targets[chosen[i]] if i in chosen else next(rest, None) for i in range(len(rows))]
 
 
 def _indicator_rows(lines: list[FormLine]) -> tuple[list[_Pending], list[tuple[int, str]]]:
@@ -330,19 +376,22 @@ def _indicators(lines: list[FormLine], ind_at: int | None, title_at: int, doc_id
         return []
     end = next((i for i in range(ind_at + 1, len(lines))
                 if _is_title(lines[i].text) or lines[i].indented or compact(lines[i].text) == "分解目标"), len(lines))
-    region = lines[ind_at + 1:end]
+    region = _merge_wrapped(lines[ind_at + 1:end])
     rows, orphans = _indicator_rows(region)
-    for row in rows:
-        if not row.target and orphans:
-            _, text = orphans.pop(0)
-            row.target, row.source = [text], "guess"
-    if orphans or any(not r.target for r in rows):
-        issues.append(ParseIssue(
-            rule="indicator_pairing", severity="warning", code=project, page=region[0].page if region else None,
-            message=f"{project}: {sum(not r.target for r in rows)} indicator(s) without a target and "
-                    f"{len(orphans)} target(s) without an indicator after pairing by order"))
-    scrambled = any(r.source == "guess" or not r.target for r in rows)
+    scrambled = bool(orphans) or any(r.source == "guess" or not r.target for r in rows)
     if scrambled:
+        # The printed order of names and targets is lost: pair them again by shared words.
+        pool = ["".join(r.target) for r in rows if r.target] + [text for _, text in orphans]
+        paired = _pair_by_words(rows, pool)
+        for row, target in zip(rows, paired):
+            row.target = [target] if target else []
+        left = len(pool) - sum(t is not None for t in paired)
+        if left or any(not r.target for r in rows):
+            issues.append(ParseIssue(
+                rule="indicator_pairing", severity="warning", code=project,
+                page=region[0].page if region else None,
+                message=f"{project}: {sum(not r.target for r in rows)} indicator(s) without a target and "
+                        f"{left} target(s) without an indicator after pairing"))
         # Once the text has separated some targets from their names, the order of the
         # others is no evidence either: every pairing and every level not known to the
         # framework is a guess.

@@ -52,6 +52,9 @@ point or two still counts in its own row."""
 INDENT = 10.0
 """A text line starting this far right of the page's left text edge is indented (a
 paragraph start), as leading white space marks one in raw text."""
+JOINED_GAP = 1.8
+"""A line at most this many font sizes below the one above runs on from it (prose is set
+at 1.2–1.5; a blank line between makes 2.4 or more)."""
 UNMAPPED_SHARE = 0.3
 """A page where at least this share of characters has no Unicode mapping is unreadable."""
 
@@ -327,6 +330,15 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
         texts.append(text)
     margin = min(ws[0].x0 for ws in lines)
     indented = tuple(ws[0].cell is None and ws[0].x0 - margin >= INDENT for ws in lines)
-    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented,
+    # A line outside ruled rows set at most JOINED_GAP font sizes below the line above
+    # runs on from it (a wrapped cell or sentence); a wider gap is the blank line raw text
+    # would show. The font size is a CJK character's advance.
+    widths = sorted(c.x1 - c.x0 for c in visible if has_cjk(c.text))
+    size = widths[len(widths) // 2] if widths else 0.0
+    loose = [band is None for band, _ in banded]
+    joined = (False,) + tuple(
+        loose[i] and loose[i - 1] and 0 < lines[i][0].baseline - lines[i - 1][0].baseline <= JOINED_GAP * size
+        for i in range(1, len(lines)))
+    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented, joined=joined,
                 cells=tuple(tuple(w.cell for w in ws) for ws in lines),
                 bands=tuple(band for band, _ in banded))

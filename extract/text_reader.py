@@ -22,10 +22,16 @@ def split_pages(text: str) -> list[Page]:
     """Given decoded text, return its pages (1-based), each with its non-blank lines (spaces normalised)."""
     pages = []
     for number, chunk in enumerate(_PAGE_BREAK.split(text), start=1):
-        kept = [(clean(piece), i > 0 or piece[:1] in _INDENT)
-                for line in chunk.split("\n") for i, piece in enumerate(_PARAGRAPH_IN_LINE.split(line))]
-        kept = [(line, ind) for line, ind in kept if line]
-        pages.append(Page(number=number, lines=tuple(x for x, _ in kept), indented=tuple(i for _, i in kept)))
+        kept = []  # (line, indented, joined)
+        previous_blank = True
+        for line in chunk.split("\n"):
+            for i, piece in enumerate(_PARAGRAPH_IN_LINE.split(line)):
+                indented = i > 0 or piece[:1] in _INDENT
+                if text_line := clean(piece):
+                    kept.append((text_line, indented, not previous_blank and not indented))
+            previous_blank = not clean(line)
+        pages.append(Page(number=number, lines=tuple(x for x, _, _ in kept),
+                          indented=tuple(i for _, i, _ in kept), joined=tuple(j for _, _, j in kept)))
     # Leading/trailing breaks make empty pages at the ends; inner empty pages are real.
     while pages and not pages[-1].lines:
         pages.pop()

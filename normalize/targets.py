@@ -24,6 +24,10 @@ _NUMBER = re.compile(rf"(?P<value>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?
                      rf"(?:\((?P<bracketed>[^()\d]{{1,6}})\)|(?P<unit>{_UNITS}))?")
 
 
+SENTENCE_MIN = 16
+"""Characters from which a comma-separated text reads as a target, not a name."""
+
+
 class Target(NamedTuple):
     op: str | None
     value: Decimal | None
@@ -58,5 +62,8 @@ def looks_like_target(text: str) -> bool:
         return True
     if re.fullmatch(rf"\d+(?:\.\d+)?\s*(?:{_UNITS})?", t):
         return True
-    return t.endswith(("前列", "以上", "以内")) or bool(re.search(r"达到\d", t)) or any(
+    # A sentence with a comma is a target spelled out (`…不超过2人，获得质量金奖的…`):
+    # indicator names are short phrases.
+    sentence = "," in t and len(t) >= SENTENCE_MIN
+    return sentence or t.endswith(("前列", "以上", "以内")) or bool(re.search(r"达到\d", t)) or any(
         w in t for w in _WORDS.relative_words)

@@ -25,6 +25,9 @@ class Page(_Data):
     lines: tuple[str, ...]
     indented: tuple[bool, ...] = ()
     """Per line: printed with leading white space (a paragraph start in raw text)."""
+    joined: tuple[bool, ...] = ()
+    """Raw text, per line: it follows the line before it with no blank line between (a
+    cell or sentence wrapped; the seeds' tools separate cells by blank lines)."""
     slots: tuple[tuple[tuple[int, int] | None, ...], ...] = ()
     """PDF pages, per line and per word: (column, cells in its group) of a number cell
     placed by the page's ruling, else None (extract.pdf_geometry)."""

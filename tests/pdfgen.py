@@ -170,11 +170,19 @@ def _single_row(grid: _Grid, spec, rows: list[dict], with_header: bool) -> None:
     grid.row([(a, b, cells.get(col, ""), "right", 1) for (a, b), col in zip(xs, columns)])
 
 
-def _lines(c, height: float, page) -> None:
-    """Draw a text page line by line, indented lines indented, all on one PDF page."""
-    step = min(12.0, (height - 2 * TOP) / max(len(page.lines), 1))
+def _lines(c, width: float, page) -> None:
+    """Draw a text page line by line on one PDF page as tall as it needs: indented lines
+    indented, a blank line of the text as a double gap."""
+    joined = page.joined or (False,) * len(page.lines)
+    step = 12.0
+    height = max(width * 0.7, 2 * TOP + step * (len(page.lines) + sum(not j for j in joined[1:])))
+    c.setPageSize((width, height))
+    c.setFont(FONT, SIZE)
+    y = height - TOP
     for i, (line, indented) in enumerate(zip(page.lines, page.indented)):
-        _text(c, LEFT + (2 * SIZE + 4 if indented else 0), height - TOP - i * step, line)
+        if i:
+            y -= step if joined[i] else 2 * step
+        _text(c, LEFT + (2 * SIZE + 4 if indented else 0), y, line)
 
 
 def write_seed_pdf(text_path: Path, out: Path, unit: str = "元") -> Path:
@@ -200,8 +208,10 @@ def write_seed_pdf(text_path: Path, out: Path, unit: str = "元") -> Path:
     c, height = _canvas(out)
     c.setFont(FONT, SIZE)
     for page in pages:
+        c.setPageSize((842.0, height))
+        c.setFont(FONT, SIZE)
         if page.number not in on_page:
-            _lines(c, height, page)
+            _lines(c, 842.0, page)
         grid = _Grid(c, height, TOP)
         for key in on_page.get(page.number, []):
             spec = TABLES[key]
@@ -237,8 +247,7 @@ def write_text_pdf(text_path: Path, out: Path) -> Path:
     text, _ = decode_text(Path(text_path).read_bytes(), str(text_path))
     c, height = _canvas(out)
     for page in split_pages(text):
-        c.setFont(FONT, SIZE)
-        _lines(c, height, page)
+        _lines(c, 842.0, page)
         c.showPage()
     c.save()
     return out
