@@ -262,3 +262,20 @@ def test_small_subitem_amounts(tmp_path):
     items = {i.item: i.amount for i in result.records["project_items"] if i.project == "知识产权(专利扶持)专项资金"}
     assert items == {"专利一般资助": 800, "专利其他资助": 90_249_200, "专利专项资助": 79_750_000}
     assert {c.status for c in result.checks if c.rule == "subitems_sum"} == {"pass"}
+
+
+def test_every_indicator_has_a_name_and_a_target(forms, seed_result):
+    """Scrambled tables included: a cell wrapped over lines is one name or one target, and
+    targets printed apart from their names are paired (by shared words, then order) and
+    marked `guess`; a target left over is reported, never dropped silently."""
+    for result in (forms, seed_result):
+        rows = result.records["indicators"]
+        assert rows and all(i.level3 and i.target for i in rows)
+        assert not [f for f in result.records["findings"] if f.severity == "error"]
+    quality = {i.level3: i.target for i in seed_result.records["indicators"]}
+    assert quality["对企业、行业质量水平提升的影响"] == (
+        "树立一批行业内质量先进的标杆组织和个人，有效推广其先进管理模式或理念，带动行业质量水平提升")
+    assert quality["审查、评审计划完成率"] == "经办机构对申报组织和个人审查、评审的完成率达到100%"
+    assert quality["计划实施的及时性"] == "及时"
+    left = [f for f in seed_result.records["findings"] if f.rule == "indicator_pairing" and "without an indicator" in f.message]
+    assert [f.message.split(": ")[1] for f in left] == ["0 indicator(s) without a target and 1 target(s) without an indicator after pairing"]
