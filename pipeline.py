@@ -155,7 +155,7 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
 def _forms(pages: list[Page], doc_id: str, year: int | None):
     """Performance-target forms → (projects, sub-items, indicators, issues, checks)."""
     forms = [got for form in find_forms(pages, match_title) if (got := parse_form(form, doc_id, year))]
-    forms += [got for form in find_ruled_forms(pages) if (got := parse_ruled_form(form, doc_id, year))]
+    forms += [got for form in find_ruled_forms(pages, match_title) if (got := parse_ruled_form(form, doc_id, year))]
     checks, issues = check_projects([(f.project, f.items) for f in forms])
     issues = unread_forms([p for p in pages if not is_ruled_form(p)]) + [i for f in forms for i in f.issues] + issues
     return ([f.project for f in forms], [i for f in forms for i in f.items],

@@ -29,7 +29,8 @@ class RowSum(_Frozen):
 
 
 class GroupTotal(_Frozen):
-    """An item row (人员经费合计) that equals the sum of some 类 rows (301, 303)."""
+    """An item row (人员经费合计) that equals the sum of some 类 rows (301, 303); `*`
+    stands for every 类 no other group of the table names."""
 
     item: str
     classes: tuple[str, ...]

@@ -186,7 +186,9 @@ class _Bands:
     def band(self, word: Word) -> tuple[float, float] | None:
         """The horizontal rules just above and below a word's glyphs, inside its cell's
         column; None when it is not closed on both sides (not inside a ruled row)."""
-        if word.cell is None:
+        # A row of a table has at least two cells: a frame around a paragraph, a page
+        # background or border makes one cell, whose lines stay lines.
+        if word.cell is None or len(word.grid) < 3:
             return None
         ys = self._ys((word.grid[word.cell] + word.grid[word.cell + 1]) / 2)
         y = word.baseline - PROBE
@@ -307,7 +309,11 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
     visible = [c for c in chars if not c.text.isspace()]
     if not visible:
         boxes, images = drawing()
-        ruled = any(min(b.x1 - b.x0, b.bottom - b.top) <= RULE_WIDTH for b in boxes)
+        # A grid of rules is a table without its text; a single rule (a separator) is not,
+        # nor are boxes (white backgrounds are boxes too).
+        thin_v = sum(b.x1 - b.x0 <= RULE_WIDTH < b.bottom - b.top for b in boxes)
+        thin_h = sum(b.bottom - b.top <= RULE_WIDTH < b.x1 - b.x0 for b in boxes)
+        ruled = thin_v >= 2 and thin_h >= 2
         return Page(number=number, lines=(), problem="no_text_layer" if images or ruled else None)
     if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")

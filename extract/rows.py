@@ -177,6 +177,11 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
     if not any(words.item_start_re.match(fold(lab)) or compact(lab) in closing or nums
                for lab, nums in labelled):
         return []
+    if len(labelled) > 2:
+        issues.append(ParseIssue(
+            rule="malformed_row", severity="warning", table=table, page=page,
+            message=f"{table}: line {line!r} prints {len(labelled)} items; a two-sided table has two sides, "
+                    f"so the items after the second are read as 支出"))
     for i, (label, nums) in enumerate(labelled):
         key, _ = _item_key(label)
         if not has_cjk(key):

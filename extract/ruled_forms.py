@@ -54,25 +54,41 @@ def _row(page: Page, i: int) -> list[Cell]:
     return out
 
 
+def _is_title(line: str) -> bool:
+    text = compact(line)
+    return any(t in text for t in _TITLES) and len(text) <= max(map(len, _TITLES), default=0) + 12
+
+
 def is_ruled_form(page: Page) -> bool:
     """True when a page starts a ruled form yusuan reads from cells."""
-    return bool(page.cells) and any(compact(line) in _TITLES for line in page.lines)
+    return bool(page.cells) and any(_is_title(line) for line in page.lines)
 
 
-def find_ruled_forms(pages: list[Page]) -> list[list[list[Cell]]]:
-    """Given pages, return each ruled form as its rows of cells (a form ends at the next
-    form or at a page without cells)."""
+def find_ruled_forms(pages: list[Page], is_table_title) -> list[list[list[Cell]]]:
+    """Given pages, return each ruled form as its rows of cells. A form runs on to the
+    next page only when that page opens with a ruled row and names no form or table:
+    anything else ends it."""
     forms: list[list[list[Cell]]] = []
     current = None
     for page in pages:
         if is_ruled_form(page):
             current = []
             forms.append(current)
-        elif not page.cells or any(compact(line) in _TITLES for line in page.lines):
+        elif current is not None and not (
+                page.bands and page.bands[0] is not None
+                and not any(is_table_title(line) for line in page.lines)):
             current = None
         if current is not None:
             current.extend(_row(page, i) for i in range(len(page.lines)))
     return forms
+
+
+_LABEL_TAIL = re.compile(r"[:：]$|[(（][^)）]*[)）]$")
+
+
+def _label(text: str) -> str:
+    """A label as listed in the data: without a trailing colon or unit (`项目资金总额（元）`)."""
+    return _LABEL_TAIL.sub("", text)
 
 
 def _date(text: str | None) -> date | None:
@@ -125,15 +141,19 @@ def parse_ruled_form(rows: list[list[Cell]], doc_id: str, fallback_year: int | N
                 continue
         if header is None:
             for i, c in enumerate(row):
-                field = WORDS.fields.get(texts[i])
-                if field and i + 1 < len(row) and field not in values:
+                field = WORDS.fields.get(_label(texts[i]))
+                # The value is the cell right of the label; a blank value cell prints nothing.
+                if (field and i + 1 < len(row) and row[i + 1].cell == c.cell + 1 and field not in values
+                        and _label(texts[i + 1]) not in WORDS.fields):
                     values[field] = row[i + 1].text
-            if any(t in WORDS.goals for t in texts):
-                goal_cols = {c.cell: WORDS.goals[compact(c.text)] for c in row if compact(c.text) in WORDS.goals}
-            elif goal_cols and any(c.cell in goal_cols for c in row) and not any(f in values for f in ("goal_total",)):
+            if any(_label(t) in WORDS.goals for t in texts):
+                goal_cols = {c.cell: WORDS.goals[_label(compact(c.text))] for c in row
+                             if _label(compact(c.text)) in WORDS.goals}
+            elif goal_cols and any(c.cell in goal_cols for c in row):
                 for c in row:
-                    if c.cell in goal_cols:
-                        values[goal_cols[c.cell]] = c.text.replace(" ", "")
+                    if c.cell in goal_cols:  # a goal cell may continue on the next ruled row
+                        field = goal_cols[c.cell]
+                        values[field] = values.get(field, "") + c.text.replace(" ", "")
             continue
         by_role = {header[c.cell]: c for c in row if c.cell in header}
         if "level3" in by_role:
@@ -145,6 +165,9 @@ def parse_ruled_form(rows: list[list[Cell]], doc_id: str, fallback_year: int | N
     if not project:
         return None
     page = rows[0][0].page
+    if header is None:
+        issues.append(ParseIssue(rule="form_indicators_not_found", severity="info", page=page, code=project,
+                                 message=f"{project}: no indicator header row (一级指标 … 指标值) found"))
     indicators = []
     for by_role, first in entries:
         levels: dict[str, str | None] = {}
@@ -153,7 +176,7 @@ def parse_ruled_form(rows: list[list[Cell]], doc_id: str, fallback_year: int | N
             if role in by_role:
                 levels[role] = by_role[role].text
                 continue
-            around = [c for r, c in labels if r == role and _inside(first.band, c.band)]
+            around = [c for r, c in labels if r == role and c.page == first.page and _inside(first.band, c.band)]
             levels[role] = around[0].text if len(around) == 1 else None
             read = read and len(around) == 1
         target = by_role["target"].text if "target" in by_role else ""

@@ -149,12 +149,12 @@ def place(rows: list[SourceRow], line: str, slots: tuple) -> list[SourceRow]:
     words = line.split()
     at, out = 0, []
     for row in rows:
-        placed = []
+        placed, start = [], at
         for token in row.tokens:
             while at < len(words) and words[at] != token.raw:
                 at += 1
             if at == len(words) or slots[at] is None:
-                placed = None
+                placed, at = None, start  # the next row of the line is looked for from here
                 break
             placed.append(token.model_copy(update={"slot": slots[at]}))
             at += 1

@@ -47,6 +47,12 @@ def test_numbers_take_their_column_from_the_ruling():
     assert page.slots[-2] == (None, None, (0, 3), (1, 3), (2, 3))
 
 
+def test_a_frame_around_prose_is_not_a_table_row():
+    frame = [Box(40, 560, 80, 170)]  # a bordered note, or a page background
+    chars = _word("一、部门主要职责", 50, 100) + _word("二、机构设置", 50, 130)
+    assert lay_out(1, chars, lambda: (frame, False)).lines == ("一、部门主要职责", "二、机构设置")
+
+
 def test_a_wrapped_name_and_numbers_on_other_baselines_make_one_row():
     rules = [Box(x - 0.5, x + 0.5, 100, 140) for x in (50, 80, 200, 280)] + [
         Box(50, 280, y - 0.5, y + 0.5) for y in (100, 140)]
@@ -57,7 +63,9 @@ def test_a_wrapped_name_and_numbers_on_other_baselines_make_one_row():
 
 @pytest.mark.parametrize("chars,boxes,images,problem", [
     ([], [], True, "no_text_layer"),                                # a scanned page
-    ([], [Box(50, 51, 10, 300)], False, "no_text_layer"),           # a ruled table without its text
+    ([], [Box(50, 51, 10, 300), Box(300, 301, 10, 300), Box(50, 301, 10, 11), Box(50, 301, 299, 300)],
+     False, "no_text_layer"),                                       # a ruled table without its text
+    ([], [Box(40, 800, 60, 60.5)], False, None),                    # one separator rule: a blank page
     ([], [Box(50, 700, 10, 30)], False, None),                      # a blank page (white boxes)
     ([Char("(cid:12)", 0, 5, 10)] * 8 + _word("目录", 0, 30), [], False, "unmapped_font"),
     ([Char("\ufffd", i * 5, i * 5 + 5, 10) for i in range(10)], [], False, "unmapped_font"),

@@ -147,7 +147,9 @@ def group_identities(index: Index) -> tuple[list[Identity], list[Check]]:
                 checks.append(Check(rule="group_total", status="not_checked", table=table, code=group.item,
                                     column=None, label=f"{table}: {group.item} not printed"))
                 continue
-            kids = [row for code, row in index.by_code.get(table, {}).items() if code in group.classes]
+            claimed = {c for g in TABLES[table].group_totals for c in g.classes}
+            kids = [row for code, row in index.by_code.get(table, {}).items() if row.source.level == 1
+                    and (code in group.classes or ("*" in group.classes and code not in claimed))]
             for col in layout.columns[None]:
                 out.append(_identity(
                     "group_total", table, group.item, col, [Term(row=item.id, column=col)],
