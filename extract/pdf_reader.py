@@ -38,6 +38,10 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     try:
         for number, (chars, drawing) in enumerate(reader(data, source, password), start=1):
             pages.append(lay_out(number, chars, drawing))
+    except _Rotated:
+        # PDFium gives a rotated page's characters in unrotated space, one per line;
+        # pdfplumber turns them upright: such a document is read by pdfplumber.
+        return read_pdf_pages(data, source, password, "pdfplumber")
     except UnreadableDocument:
         raise
     except Exception as exc:  # a truncated or damaged file fails while its pages are read
@@ -77,6 +81,10 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
             page.close()  # frees pdfminer's layout cache page by page
 
 
+class _Rotated(Exception):
+    """A page is rotated (/Rotate): the PDFium engine hands the document to pdfplumber."""
+
+
 def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[PageParts]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
@@ -94,6 +102,8 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
     try:
         for index in range(len(pdf)):
             page = pdf[index]
+            if page.get_rotation() % 360:
+                raise _Rotated
             height = page.get_height()
             text = page.get_textpage()
             handle = text.raw
@@ -143,6 +153,9 @@ def _page_objects(raw, page, height: float) -> Drawing:
             obj = get(parent, k)
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
+                if raw.FPDFPath_CountSegments(obj) > SIMPLE_PATH:
+                    boxes.extend(_segments(raw, obj, height))
+                    continue
                 raw.FPDFPageObj_GetBounds(obj, *refs)
                 boxes.append(Box(left.value, right.value, height - top.value, height - bottom.value))
             elif kind == raw.FPDF_PAGEOBJ_IMAGE:
@@ -150,6 +163,41 @@ def _page_objects(raw, page, height: float) -> Drawing:
             elif kind == raw.FPDF_PAGEOBJ_FORM:
                 stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj)))
     return boxes, images
+
+
+SIMPLE_PATH = 5
+"""Segments of a path drawn as one line or one rectangle: its bounds are its box. A
+longer path (a whole grid drawn as one path) is walked segment by segment."""
+
+
+def _segments(raw, obj, height: float) -> list[Box]:
+    """One box per straight segment of a path (top-left coordinates); curves are skipped."""
+    matrix = raw.FS_MATRIX()
+    raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+    x, y = ctypes.c_float(), ctypes.c_float()
+
+    def point(segment) -> tuple[float, float]:
+        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        return (matrix.a * x.value + matrix.c * y.value + matrix.e,
+                height - (matrix.b * x.value + matrix.d * y.value + matrix.f))
+
+    out, start, last = [], None, None
+    for i in range(raw.FPDFPath_CountSegments(obj)):
+        segment = raw.FPDFPath_GetPathSegment(obj, i)
+        kind, here = raw.FPDFPathSegment_GetType(segment), point(segment)
+        if kind == raw.FPDF_SEGMENT_LINETO and last is not None:
+            out.append(_line_box(last, here))
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            start = here
+        last = here
+        if raw.FPDFPathSegment_GetClose(segment) and start is not None:
+            out.append(_line_box(here, start))
+            last = start
+    return out
+
+
+def _line_box(a: tuple[float, float], b: tuple[float, float]) -> Box:
+    return Box(min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1]))
 
 
 def _char(code: int) -> str:

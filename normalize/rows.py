@@ -82,23 +82,30 @@ def _row(i: int, table: ParsedTable, src: SourceRow, columns: tuple[str, ...], s
                     f"{len(columns)} columns; left out: {extra}"))
         tokens = tokens[: len(columns)]
     values = tuple(_in_range(t, f, table.key, src, issues) for t in tokens)
-    placed = layout_assignment(tokens, columns)
+    placed = layout_assignments(tokens, columns, spec.orders)
     return Row(id=i, table=table.key, title=table.title, source=src, unit=table.unit or spec.default_unit,
-               factor=f, values=values, columns=columns, layout=placed is not None,
-               domain=(placed,) if placed else candidate_assignments(len(tokens), columns, spec.orders))
+               factor=f, values=values, columns=columns, layout=bool(placed),
+               domain=placed or candidate_assignments(len(tokens), columns, spec.orders))
 
 
-def layout_assignment(tokens, columns: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The columns the page geometry puts the tokens in, or None when it cannot be trusted:
-    a token without a slot, a group whose cell count is not the table's column count
-    (the ruling and the header disagree), or slots out of order."""
+def layout_assignments(tokens, columns: tuple[str, ...],
+                       orders: tuple[tuple[str, ...], ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """The columns the page geometry puts the tokens in: one assignment per printed order
+    the table kind allows (`orders`; the identities choose), or none when the geometry
+    cannot be trusted: a token without a slot, a group whose cell count is not the
+    table's column count (the ruling and the header disagree), or slots out of order."""
     slots = [t.slot for t in tokens]
     if not slots or any(s is None or s[1] != len(columns) for s in slots):
-        return None
+        return ()
     index = [s[0] for s in slots]
     if any(b <= a for a, b in zip(index, index[1:])) or index[-1] >= len(columns):
-        return None
-    return tuple(columns[k] for k in index)
+        return ()
+    out: dict[tuple[str, ...], None] = {}
+    for order in orders or (columns,):
+        printed = [c for c in order if c in columns]
+        if len(printed) == len(columns):
+            out[tuple(printed[k] for k in index)] = None
+    return tuple(out)
 
 
 def prepare(doc: ParsedDocument) -> tuple[list[Row], dict[str, TableLayout], list[ParseIssue]]:

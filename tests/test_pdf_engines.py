@@ -13,6 +13,7 @@ import yusuan
 from conftest import REAL, real_pdf
 from yusuan.cli import app
 from yusuan.extract.pdf_geometry import Box, Char, lay_out
+from yusuan.extract.pdf_reader import read_pdf_pages
 
 REAL_PDFS = sorted(p.name for p in REAL.glob("*.pdf")) if REAL.exists() else ["(absent)"]
 
@@ -105,3 +106,68 @@ def test_encrypted_pdf_opens_with_its_password(tmp_path, engine):
     assert len(bad.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
     result = yusuan.extract_document(path, password="s3cret", engine=engine)
     assert (result.document.pages, result.document.doc_type) == (1, "unknown")
+
+
+def test_ruled_columns_in_another_printed_order_are_left_to_the_identities():
+    from yusuan.domain import TABLES
+    from yusuan.normalize.rows import layout_assignments
+    from yusuan.schemas.intermediate import Token
+
+    spec = TABLES["three_public"]
+    tokens = [Token(raw=str(k), value=None, slot=(k, 7)) for k in range(7)]
+    got = layout_assignments(tokens, spec.columns, spec.orders)
+    assert got == tuple(spec.orders)  # one assignment per allowed order; the 三公 sums choose
+    assert layout_assignments(tokens[:3], spec.columns[:3]) == ()  # 7 cells ruled, 3 columns named
+
+
+def _cjk_canvas(path: Path, pagesize=(842, 595)):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path), pagesize=pagesize)
+    c.setFont("STSong-Light", 10)
+    return c
+
+
+def test_a_grid_drawn_as_one_path_is_read_alike(tmp_path):
+    """Some generators draw a whole table grid as one path of many subpaths."""
+    c = _cjk_canvas(tmp_path / "grid.pdf")
+    xs, ys = [40, 240, 340, 440], [500, 480, 460, 440]
+    path = c.beginPath()
+    for y in ys:
+        path.moveTo(xs[0], y)
+        path.lineTo(xs[-1], y)
+    for x in xs:
+        path.moveTo(x, ys[0])
+        path.lineTo(x, ys[-1])
+    c.drawPath(path, stroke=1, fill=0)
+    for row, (top, bottom) in enumerate(zip(ys, ys[1:])):
+        cells = [["项目", "合计", "基本支出"], ["一般公共服务支出", "100.00", ""], ["合计", "100.00", "60.00"]][row]
+        for k, text in enumerate(cells):
+            if text:
+                c.drawString(xs[k] + 4, bottom + 6, text + " ")
+    c.save()
+    data = (tmp_path / "grid.pdf").read_bytes()
+    got = {engine: read_pdf_pages(data, "grid.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")}
+    assert got["pdfium"].lines == got["pdfplumber"].lines == ("项目 合计 基本支出", "一般公共服务支出 100.00", "合计 100.00 60.00")
+    assert got["pdfium"].slots == got["pdfplumber"].slots
+    assert got["pdfium"].slots[2] == (None, (0, 2), (1, 2))
+
+
+def test_a_rotated_page_reads_upright_with_either_engine(tmp_path):
+    # A landscape table put on a portrait page: /Rotate 90, the content drawn turned so
+    # that it reads upright on screen.
+    c = _cjk_canvas(tmp_path / "rotated.pdf", pagesize=(595, 842))
+    c.setPageRotation(90)
+    c.translate(595, 0)
+    c.rotate(90)
+    c.setFont("STSong-Light", 12)
+    c.drawString(60, 515, "一、部门主要职责 ")
+    c.drawString(60, 485, "支出合计 ")
+    c.save()
+    data = (tmp_path / "rotated.pdf").read_bytes()
+    lines = {engine: read_pdf_pages(data, "rotated.pdf", engine=engine)[0].lines for engine in ("pdfium", "pdfplumber")}
+    assert lines["pdfium"] == lines["pdfplumber"]
+    assert lines["pdfium"] == ("一、部门主要职责", "支出合计")
