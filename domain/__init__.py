@@ -245,7 +245,8 @@ class ComparisonSpec(_Frozen):
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
-        return re.compile(self.pattern)
+        words = sorted((*self.greater, *self.less, *self.equal, *self.flat), key=len, reverse=True)
+        return re.compile(self.pattern.replace("{words}", "|".join(map(re.escape, words))))
 
 
 COMPARISON: ComparisonSpec | None = ComparisonSpec(**_PROSE["comparison"]) if "comparison" in _PROSE else None
