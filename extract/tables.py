@@ -113,15 +113,14 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue])
             acc.empty_note = True
             parsed_lines.append([])
             continue
-        if shape == "coded" and TABLES[acc.key].side_by_side:
-            digits = DOCUMENT.code_first_digits.get(TABLES[acc.key].classification or "", ())
-            got = [row for part in row_grammar.split_groups(line)
+        if shape == "coded":
+            spec = TABLES[acc.key]
+            digits = DOCUMENT.code_first_digits.get(spec.classification or "", ())
+            # Two column groups side by side: one row per group, and group totals.
+            parts = row_grammar.split_groups(line) if spec.side_by_side else [line]
+            got = [row for part in parts
                    if (row := row_grammar.parse_coded(part, page, acc.key, issues, digits)
-                       or row_grammar.parse_group_total(part, page, acc.key, issues))] or None
-        elif shape == "coded":
-            digits = DOCUMENT.code_first_digits.get(TABLES[acc.key].classification or "", ())
-            row = row_grammar.parse_coded(line, page, acc.key, issues, digits)
-            got = [row] if row else None
+                       or (spec.side_by_side and row_grammar.parse_group_total(part, page, acc.key, issues)))] or None
         elif shape == "two_sided":
             got = row_grammar.parse_two_sided(line, page, acc.key, issues) or None
         else:
