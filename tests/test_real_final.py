@@ -193,3 +193,10 @@ def test_final_accounts_go_through_batch(tmp_path):
     assert got == [{"doc_type": "final_accounts", "n": 2}]
     parts = sorted(p.relative_to(tmp_path / "ds").parts[:2] for p in (tmp_path / "ds" / "budget_lines").rglob("*.parquet"))
     assert {p[1] for p in parts} == {"fiscal_year=2024"}
+
+
+def test_planning_heading_names_another_body():
+    """Its p.7 heading says 上海市规划和自然资源局 (the municipal bureau); every other heading
+    names the district bureau 上海市普陀区规划和自然资源局: a slip of the document."""
+    found = [(f.rule, f.severity, f.page) for f in _extract(PLANNING).records["findings"] if f.rule.endswith("_mismatch")]
+    assert found == [("body_mismatch", "warning", 7)]
