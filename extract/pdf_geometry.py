@@ -322,7 +322,8 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
     plain = [_words(line, ()) for line in chars_by_line]
     tabular = any(looks_numeric(w.text) for ws in plain for w in ws)
     vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
-    lines = [_words(line, _edges(vertical, line[0].baseline)) if vertical else words
+    # A line no rule crosses keeps its words.
+    lines = [_words(line, edges) if (edges := _edges(vertical, line[0].baseline)) else words
              for line, words in zip(chars_by_line, plain)]
     banded = _rows(lines, horizontal)
     lines = [ws for _, ws in banded]
@@ -339,7 +340,7 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
     # A line outside ruled rows set at most JOINED_GAP font sizes below the line above
     # runs on from it (a wrapped cell or sentence); a wider gap is the blank line raw text
     # would show. The font size is a CJK character's advance.
-    widths = sorted(c.x1 - c.x0 for c in visible if has_cjk(c.text))
+    widths = sorted(c.x1 - c.x0 for c in visible if "\u4e00" <= c.text <= "\u9fff")
     size = widths[len(widths) // 2] if widths else 0.0
     loose = [band is None for band, _ in banded]
     joined = (False,) + tuple(

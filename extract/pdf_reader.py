@@ -97,8 +97,12 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
         raise UnreadableDocument(source, f"not a readable PDF ({exc})") from None
     # The calls below run once per character: bound once, with reused out-parameters.
     loose_box, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
-    box, x, y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
-    box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
+    # FS_RECTF is four floats (left, top, right, bottom): read as an array, it unpacks in
+    # one step instead of four attribute lookups per character.
+    box = (ctypes.c_float * 4)()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    box_ref = ctypes.cast(box, ctypes.POINTER(raw.FS_RECTF))
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     try:
         for index in range(len(pdf)):
             page = pdf[index]
@@ -114,13 +118,14 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                 if ch.isspace():
                     continue  # printed or made up by PDFium: words are split by their gaps
                 loose_box(handle, i, box_ref)
+                left, box_top, right, box_bottom = box
                 # The loose box spans the font's ascent and descent: the same vertical
                 # extent as the character before means the same baseline, so the origin
                 # (a second call per character) is asked only when it changes.
-                if box.top != top or box.bottom != bottom:
+                if box_top != top or box_bottom != bottom:
                     origin(handle, i, x_ref, y_ref)
-                    top, bottom, baseline = box.top, box.bottom, height - y.value
-                append(Char(ch, box.left, box.right, baseline))
+                    top, bottom, baseline = box_top, box_bottom, height - y.value
+                append(Char(ch, left, right, baseline))
             yield chars, lambda: _page_objects(raw, page.raw, height)
             text.close()
             page.close()
