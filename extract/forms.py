@@ -210,7 +210,10 @@ def _merge_wrapped(lines: list[FormLine]) -> list[FormLine]:
     for ln in lines:
         prev = out[-1] if out else None
         text = compact(ln.text)
-        if (prev is not None and ln.joined and len(compact(prev.text)) >= WRAPPED_CELL_MIN
+        # Only single-cell lines are pieces of one wrapped cell: a line holding a name and
+        # its target (`覆盖率 ≥95%`) is a whole row, even when rows are not spaced apart.
+        if (prev is not None and ln.joined and " " not in ln.text.strip() and " " not in prev.text.strip()
+                and len(compact(prev.text)) >= WRAPPED_CELL_MIN
                 and not _is_label(ln.text) and not _is_label(prev.text)
                 and compact(prev.text) not in _HEADINGS and text not in _HEADINGS
                 and not (looks_like_target(ln.text) and not has_cjk(text[:1]))):
@@ -380,10 +383,12 @@ def _indicators(lines: list[FormLine], ind_at: int | None, title_at: int, doc_id
     rows, orphans = _indicator_rows(region)
     scrambled = bool(orphans) or any(r.source == "guess" or not r.target for r in rows)
     if scrambled:
-        # The printed order of names and targets is lost: pair them again by shared words.
-        pool = ["".join(r.target) for r in rows if r.target] + [text for _, text in orphans]
-        paired = _pair_by_words(rows, pool)
-        for row, target in zip(rows, paired):
+        # The printed order of names and targets is lost: pair again by shared words, but
+        # only what was printed apart (a target on its name's line stays there).
+        loose = [r for r in rows if r.source == "guess" or not r.target]
+        pool = ["".join(r.target) for r in loose if r.target] + [text for _, text in orphans]
+        paired = _pair_by_words(loose, pool)
+        for row, target in zip(loose, paired):
             row.target = [target] if target else []
         left = len(pool) - sum(t is not None for t in paired)
         if left or any(not r.target for r in rows):

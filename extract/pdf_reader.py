@@ -17,7 +17,7 @@ from typing import Literal
 
 from ..errors import UnreadableDocument
 from ..schemas.intermediate import Page
-from .pdf_geometry import Box, Char, Drawing, lay_out
+from .pdf_geometry import RULE_WIDTH, Box, Char, Drawing, lay_out
 
 Engine = Literal["pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("pdfium", "pdfplumber")
@@ -97,12 +97,8 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
         raise UnreadableDocument(source, f"not a readable PDF ({exc})") from None
     # The calls below run once per character: bound once, with reused out-parameters.
     loose_box, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
-    # FS_RECTF is four floats (left, top, right, bottom): read as an array, it unpacks in
-    # one step instead of four attribute lookups per character.
-    box = (ctypes.c_float * 4)()
-    x, y = ctypes.c_double(), ctypes.c_double()
-    box_ref = ctypes.cast(box, ctypes.POINTER(raw.FS_RECTF))
-    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    box, x, y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
+    box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
     try:
         for index in range(len(pdf)):
             page = pdf[index]
@@ -118,14 +114,13 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                 if ch.isspace():
                     continue  # printed or made up by PDFium: words are split by their gaps
                 loose_box(handle, i, box_ref)
-                left, box_top, right, box_bottom = box
                 # The loose box spans the font's ascent and descent: the same vertical
                 # extent as the character before means the same baseline, so the origin
                 # (a second call per character) is asked only when it changes.
-                if box_top != top or box_bottom != bottom:
+                if box.top != top or box.bottom != bottom:
                     origin(handle, i, x_ref, y_ref)
-                    top, bottom, baseline = box_top, box_bottom, height - y.value
-                append(Char(ch, left, right, baseline))
+                    top, bottom, baseline = box.top, box.bottom, height - y.value
+                append(Char(ch, box.left, box.right, baseline))
             yield chars, lambda: _page_objects(raw, page.raw, height)
             text.close()
             page.close()
@@ -144,29 +139,56 @@ def _page_text(raw, handle) -> str:
     return text
 
 
+Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner`, then `outer` (PDF row-vector convention)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _matrix(raw, obj) -> Matrix:
+    m = raw.FS_MATRIX()
+    raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
 def _page_objects(raw, page, height: float) -> Drawing:
-    """The page's path boxes (top-left coordinates), following form XObjects, and
-    whether it shows an image."""
+    """The page's path boxes (top-left coordinates), following form XObjects (their
+    objects placed by the form's matrix), and whether it shows an image."""
     boxes: list[Box] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
     images = False
-    stack = [(raw.FPDFPage_GetObject, page, raw.FPDFPage_CountObjects(page))]
+    stack = [(raw.FPDFPage_GetObject, page, raw.FPDFPage_CountObjects(page), _IDENTITY)]
     while stack:
-        get, parent, count = stack.pop()
+        get, parent, count, placed = stack.pop()
         for k in range(count):
             obj = get(parent, k)
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 if raw.FPDFPath_CountSegments(obj) > SIMPLE_PATH:
-                    boxes.extend(_segments(raw, obj, height))
+                    boxes.extend(_segments(raw, obj, height, placed))
                     continue
                 raw.FPDFPageObj_GetBounds(obj, *refs)
-                boxes.append(Box(left.value, right.value, height - top.value, height - bottom.value))
+                if placed is not _IDENTITY:  # bounds are in the form's space
+                    corners = [_apply(placed, x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
+                    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+                    boxes.append(Box(min(xs), max(xs), height - max(ys), height - min(ys)))
+                else:
+                    boxes.append(Box(left.value, right.value, height - top.value, height - bottom.value))
             elif kind == raw.FPDF_PAGEOBJ_IMAGE:
                 images = True
             elif kind == raw.FPDF_PAGEOBJ_FORM:
-                stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj)))
+                stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj),
+                              _compose(_matrix(raw, obj), placed)))
     return boxes, images
 
 
@@ -175,16 +197,16 @@ SIMPLE_PATH = 5
 longer path (a whole grid drawn as one path) is walked segment by segment."""
 
 
-def _segments(raw, obj, height: float) -> list[Box]:
-    """One box per straight segment of a path (top-left coordinates); curves are skipped."""
-    matrix = raw.FS_MATRIX()
-    raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+def _segments(raw, obj, height: float, placed: Matrix = _IDENTITY) -> list[Box]:
+    """One box per straight horizontal or vertical segment of a path (top-left
+    coordinates); curves and slanted strokes are no rules."""
+    matrix = _compose(_matrix(raw, obj), placed)
     x, y = ctypes.c_float(), ctypes.c_float()
 
     def point(segment) -> tuple[float, float]:
         raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
-        return (matrix.a * x.value + matrix.c * y.value + matrix.e,
-                height - (matrix.b * x.value + matrix.d * y.value + matrix.f))
+        px, py = _apply(matrix, x.value, y.value)
+        return px, height - py
 
     out, start, last = [], None, None
     for i in range(raw.FPDFPath_CountSegments(obj)):
@@ -198,7 +220,7 @@ def _segments(raw, obj, height: float) -> list[Box]:
         if raw.FPDFPathSegment_GetClose(segment) and start is not None:
             out.append(_line_box(here, start))
             last = start
-    return out
+    return [b for b in out if min(b.x1 - b.x0, b.bottom - b.top) <= RULE_WIDTH]
 
 
 def _line_box(a: tuple[float, float], b: tuple[float, float]) -> Box:

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..domain import PERFORMANCE
-from ..normalize.numbers import parse_amount
+from ..normalize.numbers import looks_numeric, parse_amount
 from ..normalize.targets import parse_target
 from ..normalize.text import compact, fold
 from ..schemas.arrow import fits
@@ -64,6 +64,24 @@ def is_ruled_form(page: Page) -> bool:
     return bool(page.cells) and any(_is_title(line) for line in page.lines)
 
 
+CONTINUATION_NOTE = 10
+"""Characters of an unruled line (续表, a page number) allowed above a continued form."""
+
+
+def _continues(page: Page, is_table_title) -> bool:
+    """True when a page continues the ruled form before it: it names no table, and its
+    first ruled row either repeats the indicator header or holds no amount (a budget
+    table's row would)."""
+    if not page.bands or any(is_table_title(line) for line in page.lines):
+        return False
+    first = next((i for i, band in enumerate(page.bands) if band is not None), None)
+    if first is None or any(len(compact(line)) > CONTINUATION_NOTE for line in page.lines[:first]):
+        return False
+    texts = [compact(w) for w in page.lines[first].split(" ")]
+    header = sum(any(k in t for k in WORDS.columns) for t in texts) >= 3
+    return header or not any("," in t and looks_numeric(t) for t in texts)
+
+
 def find_ruled_forms(pages: list[Page], is_table_title) -> list[list[list[Cell]]]:
     """Given pages, return each ruled form as its rows of cells. A form runs on to the
     next page only when that page opens with a ruled row and names no form or table:
@@ -74,9 +92,7 @@ def find_ruled_forms(pages: list[Page], is_table_title) -> list[list[list[Cell]]
         if is_ruled_form(page):
             current = []
             forms.append(current)
-        elif current is not None and not (
-                page.bands and page.bands[0] is not None
-                and not any(is_table_title(line) for line in page.lines)):
+        elif current is not None and not _continues(page, is_table_title):
             current = None
         if current is not None:
             current.extend(_row(page, i) for i in range(len(page.lines)))
@@ -134,11 +150,11 @@ def parse_ruled_form(rows: list[list[Cell]], doc_id: str, fallback_year: int | N
         texts = [compact(c.text) for c in row]
         if year == fallback_year and (m := _YEAR.search(fold(" ".join(texts)))):
             year = int(m.group("year"))
-        if header is None and any(k in t for t in texts for k in WORDS.columns):
-            if sum(any(k in t for k in WORDS.columns) for t in texts) >= 3:
-                header = {c.cell: next(v for k, v in WORDS.columns.items() if k in compact(c.text))
-                          for c in row if any(k in compact(c.text) for k in WORDS.columns)}
-                continue
+        if sum(any(k in t for k in WORDS.columns) for t in texts) >= 3:
+            # The indicator header (repeated on a continuation page: read once).
+            header = header or {c.cell: next(v for k, v in WORDS.columns.items() if k in compact(c.text))
+                                for c in row if any(k in compact(c.text) for k in WORDS.columns)}
+            continue
         if header is None:
             for i, c in enumerate(row):
                 field = WORDS.fields.get(_label(texts[i]))
@@ -150,10 +166,10 @@ def parse_ruled_form(rows: list[list[Cell]], doc_id: str, fallback_year: int | N
                 goal_cols = {c.cell: WORDS.goals[_label(compact(c.text))] for c in row
                              if _label(compact(c.text)) in WORDS.goals}
             elif goal_cols and any(c.cell in goal_cols for c in row):
-                for c in row:
-                    if c.cell in goal_cols:  # a goal cell may continue on the next ruled row
-                        field = goal_cols[c.cell]
-                        values[field] = values.get(field, "") + c.text.replace(" ", "")
+                for c in row:  # the row under the goal headers: one cell per goal
+                    if c.cell in goal_cols:
+                        values.setdefault(goal_cols[c.cell], c.text.replace(" ", ""))
+                goal_cols = {}
             continue
         by_role = {header[c.cell]: c for c in row if c.cell in header}
         if "level3" in by_role:

@@ -279,3 +279,22 @@ def test_every_indicator_has_a_name_and_a_target(forms, seed_result):
     assert quality["计划实施的及时性"] == "及时"
     left = [f for f in seed_result.records["findings"] if f.rule == "indicator_pairing" and "without an indicator" in f.message]
     assert [f.message.split(": ")[1] for f in left] == ["0 indicator(s) without a target and 1 target(s) without an indicator after pairing"]
+
+
+def _form(rows: str) -> str:
+    return ("上海市财政支出项目绩效目标申报表\n\n（2019年度）\n\n测试项目\n\n分解目标\n\n"
+            "三级指标 指标目标值\n" + rows)
+
+
+def test_rows_printed_without_blank_lines_stay_rows(tmp_path):
+    """pdftotext -layout style: one row per line, no blank line between rows."""
+    result = extract_text(tmp_path, _form("项目实施单位满意度调查覆盖率 ≥95%\n资金使用率 =100%\n预算执行率 ≥99%\n"))
+    got = [(i.level3, i.target, i.target_source) for i in result.records["indicators"]]
+    assert got == [("项目实施单位满意度调查覆盖率", "≥95%", "layout"), ("资金使用率", "=100%", "layout"),
+                   ("预算执行率", "≥99%", "layout")]
+
+
+def test_a_target_on_its_names_line_is_not_re_paired(tmp_path):
+    result = extract_text(tmp_path, _form("资助及时率 ≥95%\n\n计划实施的及时性\n\n财务监控有效性\n\n及时\n\n有效\n"))
+    got = {i.level3: i.target for i in result.records["indicators"]}
+    assert got == {"资助及时率": "≥95%", "计划实施的及时性": "及时", "财务监控有效性": "有效"}

@@ -171,3 +171,28 @@ def test_a_rotated_page_reads_upright_with_either_engine(tmp_path):
     lines = {engine: read_pdf_pages(data, "rotated.pdf", engine=engine)[0].lines for engine in ("pdfium", "pdfplumber")}
     assert lines["pdfium"] == lines["pdfplumber"]
     assert lines["pdfium"] == ("一、部门主要职责", "支出合计")
+
+
+def test_a_grid_inside_a_form_xobject_is_placed_by_the_form(tmp_path):
+    c = _cjk_canvas(tmp_path / "form.pdf", pagesize=(600, 800))
+    c.beginForm("grid")
+    path = c.beginPath()
+    for k in range(4):
+        path.moveTo(0, 20 * k)
+        path.lineTo(300, 20 * k)
+        path.moveTo(100 * k, 0)
+        path.lineTo(100 * k, 60)
+    c.drawPath(path, stroke=1, fill=0)
+    c.endForm()
+    c.saveState()
+    c.translate(100, 500)
+    c.doForm("grid")
+    c.restoreState()
+    c.drawString(104, 546, "一般公共服务 ")
+    c.drawString(204, 546, "100.00 ")
+    c.drawString(304, 546, "60.00 ")
+    c.save()
+    data = (tmp_path / "form.pdf").read_bytes()
+    pages = [read_pdf_pages(data, "form.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")]
+    assert pages[0].lines == pages[1].lines == ("一般公共服务 100.00 60.00",)
+    assert pages[0].slots == pages[1].slots == ((None, (0, 2), (1, 2)),)
