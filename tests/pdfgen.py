@@ -80,7 +80,8 @@ class _Grid:
         self.y += ROW
 
 
-def _wanyuan(raw: str, amount: Decimal) -> str:
+def _wanyuan(amount: Decimal) -> str:
+    """An amount in 元 as printed in 万元 with two decimals (`50,868.44`)."""
     value = (amount / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{value:,.2f}"
 
@@ -94,7 +95,7 @@ def _rows(result, unit: str):
         if key not in index:
             index[key] = {"code": b.code, "raw_code": b.raw_code, "name": b.name, "cells": {}}
             tables[b.table][b.page].append(index[key])
-        raw = _wanyuan(b.raw, b.amount) if unit == "万元" and b.source_unit == "元" else b.raw
+        raw = _wanyuan(b.amount) if unit == "万元" and b.source_unit == "元" else b.raw
         index[key]["cells"][b.column] = raw
     for s in result.records["summary_lines"]:
         single = TABLES[s.table].shape == "single_row"
@@ -102,7 +103,7 @@ def _rows(result, unit: str):
         if key not in index:
             index[key] = {"side": s.side, "item": s.item, "cells": {}}
             tables[s.table][s.page].append(index[key])
-        raw = _wanyuan(s.raw, s.amount) if unit == "万元" and s.source_unit == "元" else s.raw
+        raw = _wanyuan(s.amount) if unit == "万元" and s.source_unit == "元" else s.raw
         index[key]["cells"][f"{s.item}/{s.column}" if single and s.column else s.column or s.item] = raw
     return tables
 
