@@ -174,7 +174,7 @@ def _page_objects(raw, page, height: float) -> Drawing:
             obj = get(parent, k)
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
-                if raw.FPDFPath_CountSegments(obj) > SIMPLE_PATH:
+                if raw.FPDFPath_CountSegments(obj) not in SIMPLE_PATHS:
                     boxes.extend(_segments(raw, obj, height, placed))
                     continue
                 raw.FPDFPageObj_GetBounds(obj, *refs)
@@ -192,9 +192,10 @@ def _page_objects(raw, page, height: float) -> Drawing:
     return boxes, images
 
 
-SIMPLE_PATH = 5
-"""Segments of a path drawn as one line or one rectangle: its bounds are its box. A
-longer path (a whole grid drawn as one path) is walked segment by segment."""
+SIMPLE_PATHS = (1, 2, 5)
+"""Segment counts of a path drawn as one line (move, line) or one rectangle (move, three
+lines, close): its bounds are its box. Any other path (two lines in one path, a whole
+grid drawn as one path) is walked segment by segment."""
 
 
 def _segments(raw, obj, height: float, placed: Matrix = _IDENTITY) -> list[Box]:

@@ -196,3 +196,24 @@ def test_a_grid_inside_a_form_xobject_is_placed_by_the_form(tmp_path):
     pages = [read_pdf_pages(data, "form.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")]
     assert pages[0].lines == pages[1].lines == ("一般公共服务 100.00 60.00",)
     assert pages[0].slots == pages[1].slots == ((None, (0, 2), (1, 2)),)
+
+
+def test_two_rules_in_one_short_path_are_two_rules(tmp_path):
+    c = _cjk_canvas(tmp_path / "two.pdf")
+    path = c.beginPath()
+    for x in (40, 240, 340):  # three vertical rules as one path of six segments
+        path.moveTo(x, 500)
+        path.lineTo(x, 440)
+    c.drawPath(path, stroke=1, fill=0)
+    path = c.beginPath()
+    for y in (500, 440):  # the top and bottom rules: move, line, move, line
+        path.moveTo(40, y)
+        path.lineTo(340, y)
+    c.drawPath(path, stroke=1, fill=0)
+    c.drawString(44, 466, "一般公共服务 ")
+    c.drawString(244, 466, "100.00 ")
+    c.save()
+    data = (tmp_path / "two.pdf").read_bytes()
+    pages = [read_pdf_pages(data, "two.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")]
+    assert pages[0].lines == pages[1].lines == ("一般公共服务 100.00",)
+    assert pages[0].slots == pages[1].slots == ((None, (0, 1)),)
