@@ -22,16 +22,22 @@ the side edges of cell boxes) that cross a line cut it into cells. A number's co
 counted from the nearest *label cell* to its left — the cell where the row names of
 that grid are printed — so `(2, 5)` means "third amount cell of a group of five". The
 label cells of a grid are the cells that hold CJK words on lines that also print a
-number. A number with no label cell to its left counts from the grid's left edge.
+number, and the cells of classification codes run into a name (`302 01 办公费`: the
+second group of a table printed in two groups side by side). A number with no label
+cell to its left counts from the grid's left edge.
+
+Besides lines and slots a page keeps, per line, each word's cell and the line's row band
+(forms read merged cells from them), whether it is indented, and whether it runs on from
+the line above at the page's line spacing (a wrapped cell or sentence).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from operator import attrgetter
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from ..domain import DOCUMENT
 from ..normalize.numbers import looks_numeric
