@@ -131,6 +131,12 @@ def _cjk_canvas(path: Path, pagesize=(842, 595)):
     return c
 
 
+def _both_engines(path: Path) -> list:
+    """The first page of a PDF as each engine reads it: [pdfium, pdfplumber]."""
+    data = path.read_bytes()
+    return [read_pdf_pages(data, path.name, engine=engine)[0] for engine in ("pdfium", "pdfplumber")]
+
+
 def test_a_grid_drawn_as_one_path_is_read_alike(tmp_path):
     """Some generators draw a whole table grid as one path of many subpaths."""
     c = _cjk_canvas(tmp_path / "grid.pdf")
@@ -149,11 +155,10 @@ def test_a_grid_drawn_as_one_path_is_read_alike(tmp_path):
             if text:
                 c.drawString(xs[k] + 4, bottom + 6, text + " ")
     c.save()
-    data = (tmp_path / "grid.pdf").read_bytes()
-    got = {engine: read_pdf_pages(data, "grid.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")}
-    assert got["pdfium"].lines == got["pdfplumber"].lines == ("项目 合计 基本支出", "一般公共服务支出 100.00", "合计 100.00 60.00")
-    assert got["pdfium"].slots == got["pdfplumber"].slots
-    assert got["pdfium"].slots[2] == (None, (0, 2), (1, 2))
+    pages = _both_engines(tmp_path / "grid.pdf")
+    assert pages[0].lines == pages[1].lines == ("项目 合计 基本支出", "一般公共服务支出 100.00", "合计 100.00 60.00")
+    assert pages[0].slots == pages[1].slots
+    assert pages[0].slots[2] == (None, (0, 2), (1, 2))
 
 
 def test_a_rotated_page_reads_upright_with_either_engine(tmp_path):
@@ -167,10 +172,8 @@ def test_a_rotated_page_reads_upright_with_either_engine(tmp_path):
     c.drawString(60, 515, "一、部门主要职责 ")
     c.drawString(60, 485, "支出合计 ")
     c.save()
-    data = (tmp_path / "rotated.pdf").read_bytes()
-    lines = {engine: read_pdf_pages(data, "rotated.pdf", engine=engine)[0].lines for engine in ("pdfium", "pdfplumber")}
-    assert lines["pdfium"] == lines["pdfplumber"]
-    assert lines["pdfium"] == ("一、部门主要职责", "支出合计")
+    pages = _both_engines(tmp_path / "rotated.pdf")
+    assert pages[0].lines == pages[1].lines == ("一、部门主要职责", "支出合计")
 
 
 def test_a_grid_inside_a_form_xobject_is_placed_by_the_form(tmp_path):
@@ -192,8 +195,7 @@ def test_a_grid_inside_a_form_xobject_is_placed_by_the_form(tmp_path):
     c.drawString(204, 546, "100.00 ")
     c.drawString(304, 546, "60.00 ")
     c.save()
-    data = (tmp_path / "form.pdf").read_bytes()
-    pages = [read_pdf_pages(data, "form.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")]
+    pages = _both_engines(tmp_path / "form.pdf")
     assert pages[0].lines == pages[1].lines == ("一般公共服务 100.00 60.00",)
     assert pages[0].slots == pages[1].slots == ((None, (0, 2), (1, 2)),)
 
@@ -213,7 +215,6 @@ def test_two_rules_in_one_short_path_are_two_rules(tmp_path):
     c.drawString(44, 466, "一般公共服务 ")
     c.drawString(244, 466, "100.00 ")
     c.save()
-    data = (tmp_path / "two.pdf").read_bytes()
-    pages = [read_pdf_pages(data, "two.pdf", engine=engine)[0] for engine in ("pdfium", "pdfplumber")]
+    pages = _both_engines(tmp_path / "two.pdf")
     assert pages[0].lines == pages[1].lines == ("一般公共服务 100.00",)
     assert pages[0].slots == pages[1].slots == ((None, (0, 1)),)
