@@ -70,8 +70,7 @@ def _holds(idt: Identity, rows: list[Row]) -> bool:
     def total(terms) -> Decimal:
         return sum((rows[t.row].value(rows[t.row].domain[0], t.column) if rows[t.row].domain else Decimal(0)
                     for t in terms), Decimal(0))
-    diff = total(idt.right) + idt.constant - total(idt.left)
-    return diff <= idt.tolerance if idt.relation == "ge" else abs(diff) <= idt.tolerance
+    return idt.short(total(idt.left), total(idt.right)) <= idt.tolerance
 
 
 def _printed(row: Row, a: Assignment) -> tuple:

@@ -192,6 +192,11 @@ class Identity:
     tolerance: Decimal
     label: str
 
+    def short(self, left: Decimal, right: Decimal) -> Decimal:
+        """Given the sums of the two sides, return how far the identity misses (≤ 0: holds)."""
+        expected = right + self.constant
+        return expected - left if self.relation == "ge" else abs(left - expected)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Check:

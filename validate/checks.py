@@ -20,9 +20,9 @@ def evaluate(identities: list[Identity], rows: list[Row],
     """Given identities, rows and their assignments, return one check per identity."""
     checks = []
     for idt in identities:
-        actual = _sum(idt.left, rows, assignments)
-        expected = _sum(idt.right, rows, assignments) + idt.constant
-        short = expected - actual if idt.relation == "ge" else abs(actual - expected)
+        actual, right = _sum(idt.left, rows, assignments), _sum(idt.right, rows, assignments)
+        expected = right + idt.constant
+        short = idt.short(actual, right)
         if idt.rounded and short <= idt.slack:
             short = Decimal(0)
         status = "pass" if short <= 0 else "rounding" if short <= idt.tolerance else "fail"
