@@ -41,8 +41,8 @@ from operator import attrgetter
 
 from ..domain import DOCUMENT
 from ..normalize.numbers import looks_numeric
-from ..normalize.text import clean, has_cjk
-from ..schemas.intermediate import Page
+from ..normalize.text import INVISIBLE, clean, has_cjk
+from ..schemas.intermediate import Page, Word as PageWord
 
 Y_TOLERANCE = 3.0
 WORD_GAP = 2.95
@@ -93,6 +93,7 @@ class Word:
     baseline: float
     cell: int | None = None
     grid: tuple[float, ...] = ()
+    band: tuple[float, float] | None = None
 
 
 # What engines print for a glyph without a Unicode mapping: pdfminer's `(cid:N)`, the
@@ -214,7 +215,8 @@ def _join(pieces: list[Word]) -> list[Word]:
         wrapped = last_line is not None and w.baseline - last_line > Y_TOLERANCE
         if wrapped and out and not looks_numeric(out[-1].text) and not looks_numeric(w.text):
             prev = out[-1]
-            out[-1] = Word(prev.text + w.text, prev.x0, max(prev.x1, w.x1), prev.baseline, prev.cell, prev.grid)
+            out[-1] = Word(prev.text + w.text, prev.x0, max(prev.x1, w.x1), prev.baseline, prev.cell, prev.grid,
+                           prev.band)
         else:
             out.append(w)
         last_line = w.baseline
@@ -232,6 +234,7 @@ def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[tuple[tuple[f
         rest = []
         for w in line:
             band = finder.band(w) if horizontal else None
+            w.band = band
             if band is None:
                 rest.append(w)
                 continue
@@ -302,7 +305,43 @@ Drawing = tuple[list[Box], bool]
 """A page's path boxes and whether it shows an image."""
 
 
-def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> Page:
+ASCENT = 0.85
+"""A glyph's top above its baseline, in font sizes (its bottom is the rest of one size)."""
+OFF_PAGE = 1.0
+"""Points a character may stick out of the visible page box and still be printed."""
+
+
+def _on_page(chars: list[Char], size: tuple[float, float] | None) -> list[Char]:
+    """The characters that print something inside the visible page box: white space,
+    invisible characters (zero-width spaces, soft hyphens) and text placed outside the
+    box (spreadsheet exports leave some there) are not printed text."""
+    kept = [c for c in chars if not c.text.isspace() and c.text not in INVISIBLE]
+    if size is None:
+        return kept
+    width, height = size
+    return [c for c in kept if -OFF_PAGE <= (c.x0 + c.x1) / 2 <= width + OFF_PAGE
+            and -OFF_PAGE <= c.baseline <= height + OFF_PAGE]
+
+
+def _page_words(lines: list[list[Word]], font: float) -> tuple[tuple[PageWord, ...], ...]:
+    """Layout words → the page model's words: glyph box, and the box of the ruled cell
+    the word sits in (its column edges and its row band) where the ruling gives one."""
+    out = []
+    for ws in lines:
+        row = []
+        for w in ws:
+            top, bottom = w.baseline - ASCENT * font, w.baseline + (1 - ASCENT) * font
+            cell = None
+            if w.cell is not None:
+                ctop, cbottom = w.band or (top, bottom)
+                cell = (w.grid[w.cell], ctop, w.grid[w.cell + 1], cbottom)
+            row.append(PageWord(w.text, w.x0, top, w.x1, bottom, cell))
+        out.append(tuple(row))
+    return tuple(out)
+
+
+def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
+            size: tuple[float, float] | None = None) -> Page:
     """Given one page's characters and a function returning its drawing, return its `Page`.
 
     The drawing is read only when needed (reading it is a third of a fast engine's time):
@@ -310,9 +349,10 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
     page with no text but with an image or ruling is a scanned page or a table whose
     text is missing (`problem = no_text_layer`); a blank page (nothing, or only white
     boxes) is not. A page whose characters mostly lack a Unicode mapping is
-    `unmapped_font`. Both keep no lines.
+    `unmapped_font`. Both keep no lines. `size` (width, height) is the visible page box:
+    text outside it is not printed.
     """
-    visible = [c for c in chars if not c.text.isspace()]
+    visible = _on_page(chars, size)
     if not visible:
         boxes, images = drawing()
         # A grid of rules is a table without its text; a single rule (a separator) is not,
@@ -347,11 +387,13 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing]) -> P
     # runs on from it (a wrapped cell or sentence); a wider gap is the blank line raw text
     # would show. The font size is a CJK character's advance.
     widths = sorted(c.x1 - c.x0 for c in visible if "\u4e00" <= c.text <= "\u9fff")
-    size = widths[len(widths) // 2] if widths else 0.0
+    size_font = widths[len(widths) // 2] if widths else 0.0
     loose = [band is None for band, _ in banded]
     joined = (False,) + tuple(
-        loose[i] and loose[i - 1] and 0 < lines[i][0].baseline - lines[i - 1][0].baseline <= JOINED_GAP * size
+        loose[i] and loose[i - 1] and 0 < lines[i][0].baseline - lines[i - 1][0].baseline <= JOINED_GAP * size_font
         for i in range(1, len(lines)))
-    return Page(number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented, joined=joined,
-                cells=tuple(tuple(w.cell for w in ws) for ws in lines),
-                bands=tuple(band for band, _ in banded))
+    # Built without validation: the layout made every field (pages have thousands of words).
+    return Page.model_construct(
+        number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented, joined=joined,
+        cells=tuple(tuple(w.cell for w in ws) for ws in lines), bands=tuple(band for band, _ in banded),
+        words=_page_words(lines, size_font), problem=None)

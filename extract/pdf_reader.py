@@ -36,8 +36,8 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     reader = _pdfium_pages if engine == "pdfium" else _pdfplumber_pages
     pages = []
     try:
-        for number, (chars, drawing) in enumerate(reader(data, source, password), start=1):
-            pages.append(lay_out(number, chars, drawing))
+        for number, (chars, drawing, size) in enumerate(reader(data, source, password), start=1):
+            pages.append(lay_out(number, chars, drawing, size))
     except _Rotated:
         # PDFium gives a rotated page's characters in unrotated space, one per line;
         # pdfplumber turns them upright: such a document is read by pdfplumber.
@@ -54,9 +54,10 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     return pages
 
 
-PageParts = tuple[list[Char], Callable[[], Drawing]]
-"""A page's characters, and a function that reads its drawing when the layout needs it
-(called while the page is open, before the next page is read)."""
+PageParts = tuple[list[Char], Callable[[], Drawing], tuple[float, float]]
+"""A page's characters, a function that reads its drawing when the layout needs it
+(called while the page is open, before the next page is read), and the visible page
+box's width and height."""
 
 
 def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterator[PageParts]:
@@ -75,10 +76,28 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
             # The text matrix's translation is the glyph origin: its y the baseline.
             chars = [Char(c["text"], c["x0"], c["x1"], page.height - c["matrix"][5] + page.bbox[1])
                      for c in page.chars]
-            paths = page.rects + page.lines
+            paths = [p for p in page.rects if not _white_fill(p)] + page.lines
             boxes = [Box(p["x0"], p["x1"], p["top"], p["bottom"]) for p in paths]
-            yield chars, lambda: (boxes, bool(page.images))
+            yield chars, lambda: (boxes, bool(page.images)), (page.width, page.height)
             page.close()  # frees pdfminer's layout cache page by page
+
+
+def _white_fill(rect: dict) -> bool:
+    """A rectangle filled white and not stroked draws nothing on the page (a cell
+    background of a spreadsheet export): it is no rule."""
+    if rect.get("stroke") or not rect.get("fill"):
+        return False
+    color = rect.get("non_stroking_color")
+    values = tuple(color) if isinstance(color, (tuple, list)) else (color,)
+    if not values or any(v is None or not isinstance(v, (int, float)) for v in values):
+        return False
+    if len(values) == 4:  # CMYK: white is no ink
+        return all(v <= WHITE_INK for v in values)
+    return all(v >= 1 - WHITE_INK for v in values)
+
+
+WHITE_INK = 0.03
+"""How far a colour component may be from paper white and still be white."""
 
 
 class _Rotated(Exception):
@@ -121,7 +140,7 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                     origin(handle, i, x_ref, y_ref)
                     top, bottom, baseline = box.top, box.bottom, height - y.value
                 append(Char(ch, box.left, box.right, baseline))
-            yield chars, lambda: _page_objects(raw, page.raw, height)
+            yield chars, lambda: _page_objects(raw, page.raw, height), (page.get_width(), height)
             text.close()
             page.close()
     finally:
@@ -174,6 +193,8 @@ def _page_objects(raw, page, height: float) -> Drawing:
             obj = get(parent, k)
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
+                if _pdfium_white_fill(raw, obj):
+                    continue
                 if raw.FPDFPath_CountSegments(obj) not in SIMPLE_PATHS:
                     boxes.extend(_segments(raw, obj, height, placed))
                     continue
@@ -190,6 +211,17 @@ def _page_objects(raw, page, height: float) -> Drawing:
                 stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj),
                               _compose(_matrix(raw, obj), placed)))
     return boxes, images
+
+
+def _pdfium_white_fill(raw, obj) -> bool:
+    """A path filled white and not stroked (see `_white_fill`)."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or stroke.value or not fill.value:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(v) for v in (r, g, b, a))):
+        return False
+    return min(r.value, g.value, b.value) >= 255 * (1 - WHITE_INK)
 
 
 SIMPLE_PATHS = (1, 2, 5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..normalize.text import clean
-from ..schemas.intermediate import Page
+from ..schemas.intermediate import Page, Word
 
 _INDENT = (" ", "\t", "\u3000")
 # A new paragraph run into the line before it: a sentence end, then an indent.
@@ -31,7 +31,8 @@ def split_pages(text: str) -> list[Page]:
                     kept.append((text_line, indented, not previous_blank and not indented))
             previous_blank = not clean(line)
         pages.append(Page(number=number, lines=tuple(x for x, _, _ in kept),
-                          indented=tuple(i for _, i, _ in kept), joined=tuple(j for _, _, j in kept)))
+                          indented=tuple(i for _, i, _ in kept), joined=tuple(j for _, _, j in kept),
+                          words=tuple(tuple(Word(w) for w in x.split(" ")) for x, _, _ in kept)))
     # Leading/trailing breaks make empty pages at the ends; inner empty pages are real.
     while pages and not pages[-1].lines:
         pages.pop()

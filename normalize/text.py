@@ -20,6 +20,10 @@ RADICALS = str.maketrans({
 })
 
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+"""Characters that print nothing (zero-width spaces and joiners, the BOM, the soft
+hyphen): removed where text enters yusuan, so `201\u200b 17` is `201 17`."""
+_DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 
 
@@ -28,7 +32,7 @@ def clean(text: str) -> str:
 
     This is the form records keep (`raw`, `name`): full-width digits and brackets stay.
     """
-    return _SPACES.sub(" ", text.translate(RADICALS)).strip()
+    return _SPACES.sub(" ", text.translate(RADICALS).translate(_DROP_INVISIBLE)).strip()
 
 
 @lru_cache(maxsize=1 << 16)

@@ -20,7 +20,30 @@ class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Word(NamedTuple):
+    """One printed word: its text and, from a PDF, its glyph box and the box of the ruled
+    cell it sits in (points, top-left origin: x0, top, x1, bottom). Raw text gives words
+    without boxes. A plain tuple: pages hold thousands."""
+
+    text: str
+    x0: float | None = None
+    top: float | None = None
+    x1: float | None = None
+    bottom: float | None = None
+    cell: tuple[float, float, float, float] | None = None
+    """The ruled cell's box (a merged cell's whole extent), or None outside any ruling."""
+
+    @property
+    def box(self) -> tuple[float, float, float, float] | None:
+        """The cell's box where the ruling gives one, else the glyph box, else None."""
+        if self.cell is not None:
+            return self.cell
+        return None if self.x0 is None else (self.x0, self.top, self.x1, self.bottom)
+
+
 class Page(_Data):
+    """One page: its text lines and, line by line, the words they are made of."""
+
     number: int
     lines: tuple[str, ...]
     indented: tuple[bool, ...] = ()
@@ -37,6 +60,8 @@ class Page(_Data):
     bands: tuple[tuple[float, float] | None, ...] = ()
     """PDF pages, per line: the top and bottom rule of its ruled row, else None. A cell
     merged over several rows (a form's 一级指标) spans the rows it labels."""
+    words: tuple[tuple[Word, ...], ...] = ()
+    """Per line, its words (the line's text is their texts joined by one space)."""
     problem: Literal["no_text_layer", "unmapped_font"] | None = None
     """Why a PDF page gave no lines although something is printed on it."""
 
