@@ -5,7 +5,7 @@
     >>> result.budget_lines          # one pandas DataFrame per record kind
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from .errors import UnreadableDocument  # noqa: E402
 from .pipeline import Result, extract_document  # noqa: E402

@@ -20,20 +20,24 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .domain import TABLES
+from .domain import DOMAIN, Profile
 from .errors import UnreadableDocument
 from .extract.decode import decode_text
 from .extract.pdf_reader import DEFAULT_ENGINE, Engine, read_pdf_pages
 from .extract.forms import find_forms, parse_form, unread_forms
 from .extract.ruled_forms import find_ruled_forms, is_ruled_form, parse_ruled_form
-from .extract.tables import match_title, parse_pages
+from .extract.tables import parse_pages, profile_score, title_matcher
 from .extract.text_reader import split_pages
 from .normalize.columns import decide
 from .normalize.records import to_records
 from .normalize.rows import prepare
 from .schemas.arrow import to_table
 from .schemas.intermediate import Check, Page, ParseIssue
-from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record
+from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record, TableCell
+from .normalize.numbers import parse_amount
+from .normalize.units import factor
+from .schemas.arrow import fits
+from decimal import Decimal
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
 from .validate.consistency import check_headings, check_tables
@@ -152,8 +156,9 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
     return out
 
 
-def _forms(pages: list[Page], doc_id: str, year: int | None):
+def _forms(pages: list[Page], doc_id: str, year: int | None, profile: Profile):
     """Performance-target forms → (projects, sub-items, indicators, issues, checks)."""
+    match_title = title_matcher(profile)
     forms = [got for form in find_forms(pages, match_title) if (got := parse_form(form, doc_id, year))]
     forms += [got for form in find_ruled_forms(pages, match_title) if (got := parse_ruled_form(form, doc_id, year))]
     checks, issues = check_projects([(f.project, f.items) for f in forms])
@@ -162,18 +167,68 @@ def _forms(pages: list[Page], doc_id: str, year: int | None):
             [i for f in forms for i in f.indicators], issues, checks)
 
 
-def _doc_type(tables) -> str:
+def _doc_type(tables, profile: Profile) -> str:
     """The kind of document its tables make: the kind most of them belong to."""
-    kinds = Counter(TABLES[t.key].doc_type for t in tables)
+    kinds = Counter(profile.tables[t.key].doc_type for t in tables)
     return kinds.most_common(1)[0][0]
+
+
+BOX = Decimal("0.01")
+
+
+def _table_cells(doc_id: str, tables) -> list[TableCell]:
+    """Every printed cell of every table (classified or not) as records, tables in print
+    order; amounts in 元 where a cell is a number that converts exactly."""
+    out = []
+    ordered = sorted(tables, key=lambda t: (t.pages[0] if t.pages else 0,
+                                             min((c.line for c in t.cells if c.page == t.pages[0]), default=0)))
+    for index, table in enumerate(ordered):
+        try:
+            f = factor(table.unit) if table.unit else None
+        except KeyError:
+            f = None
+        for c in table.cells:
+            amount = None
+            if c.numeric and f is not None:
+                try:
+                    value = parse_amount(c.text)
+                except ValueError:
+                    value = None
+                if value is not None and fits(value * f):
+                    amount = value * f
+            box = [Decimal(repr(v)).quantize(BOX) for v in c.box] if c.box else [None] * 4
+            out.append(TableCell(doc_id=doc_id, table_index=index, page=c.page, title=table.title, table=table.key,
+                                 row=c.row, column=c.column, header=c.header, text=c.text, amount=amount,
+                                 unit=table.unit, x0=box[0], y0=box[1], x1=box[2], y1=box[3]))
+    return out
+
+
+def _coverage_issues(parsed, records_read: int) -> list[ParseIssue]:
+    """What the document prints that yusuan did not read as records: tables no kind fits
+    (info, their cells kept), regions of amount rows no table claims (error), and a
+    document that prints tables but gave none (error)."""
+    out = [ParseIssue(rule="table_unclassified", severity="info", page=t.pages[0] if t.pages else None,
+                      message=f"table {t.title!r} (pages {', '.join(map(str, t.pages))}) is of no kind yusuan "
+                              f"knows; its {len(t.cells)} cells are kept in table_cells")
+           for t in parsed.unclassified if t.cells]
+    out += [ParseIssue(rule="unread_table", severity="error", page=page,
+                       message=f"page {page}: amount rows under no table title yusuan recognises, from {line!r}; "
+                               f"they are not read")
+            for page, line in parsed.unread]
+    printed = any(c.numeric for t in (*parsed.tables, *parsed.unclassified) for c in t.cells)
+    if not records_read and (printed or parsed.unread):
+        out.append(ParseIssue(rule="no_records", severity="error",
+                              message="the document prints tables but yusuan read no amount from them"))
+    return out
 
 
 def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Result:
     """Given a document's pages, return its records, checks and findings (pure)."""
     started = time.perf_counter()
-    parsed = parse_pages(pages)
-    rows, layouts, prep_issues = prepare(parsed)
-    index = identity_builder.Index(rows, layouts)
+    profile = DOMAIN.choose(lambda p: profile_score(pages, p))
+    parsed = parse_pages(pages, profile)
+    rows, layouts, prep_issues = prepare(parsed, profile)
+    index = identity_builder.Index(rows, layouts, profile)
     identities, not_checked, structure_issues = identity_builder.build(index)
     figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}) if parsed.tables else []
     prose_identities, prose_not_checked = figure_identities(figures, index)
@@ -184,21 +239,23 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     checks += (check_changes(pages) + check_comparisons(pages)) if parsed.tables else []
     differing = {(c.table, c.code) for c in checks if c.rule == "duplicate_row" and c.status != "pass"}
     reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
-    budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, reprints)
-    doc_type = _doc_type(parsed.tables) if parsed.tables else None
+    budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, profile, reprints)
+    doc_type = _doc_type(parsed.tables, profile) if parsed.tables else None
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
     if doc_type:
-        issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type)
-    projects, items, indicators, form_issues, form_checks = _forms(pages, doc_id, parsed.fiscal_year)
+        issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type, profile)
+    projects, items, indicators, form_issues, form_checks = _forms(pages, doc_id, parsed.fiscal_year, profile)
     checks += form_checks
     issues += form_issues
-    if not parsed.tables and not projects:
+    issues += _coverage_issues(parsed, len(budget) + len(summary) + len(projects))
+    if not parsed.tables and not projects and not any(t.cells for t in parsed.unclassified) and not parsed.unread:
         issues.append(ParseIssue(rule="no_tables_found", severity="warning",
                                  message=f"{source}: no budget table title found; nothing to extract"))
     document = DocumentRecord(
         doc_id=doc_id, source=source, source_kind=source_kind,
         doc_type=doc_type or ("performance_targets" if projects else "unknown"),
-        department=parsed.department, fiscal_year=parsed.fiscal_year, pages=parsed.pages,
+        department=parsed.department, scope=parsed.scope, profile=profile.name,
+        fiscal_year=parsed.fiscal_year, pages=parsed.pages,
         extracted_at=datetime.now(timezone.utc), tool_version=__version__)
     cells: dict[str, int] = {}
     for rec in (*budget, *summary):
@@ -208,7 +265,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     records: dict[str, list[Record]] = {
         "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),
         "findings": _findings(doc_id, issues, checks),
-        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": [f for f, _ in figures]}
+        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": [f for f, _ in figures],
+        "table_cells": _table_cells(doc_id, (*parsed.tables, *(t for t in parsed.unclassified if t.cells)))}
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
 
 

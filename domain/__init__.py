@@ -1,8 +1,12 @@
-"""Domain knowledge as data: table kinds, identities, unit words, document patterns.
+"""Domain knowledge as data: layout profiles (table kinds, identities), unit words,
+document patterns.
 
 The TOML files next to this module are the single source of what yusuan knows about
-the documents; this module only loads them into frozen models, once. Code elsewhere
-asks `TABLES`, `IDENTITIES` and `DOCUMENT` instead of spelling titles or headers out.
+the documents; this module only loads them into frozen models, once. A `Profile` is one
+layout family (`shanghai.toml`, `jiangsu.toml`: the tables a template prints, its
+two-sided words, its cross-table identities); the `Domain` holds every profile and
+chooses one per document (`Domain.choose`). Stages are given the profile, never a
+module global: two templates that print the same title with other columns stay apart.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..normalize.text import compact
 
 
 class _Frozen(BaseModel):
@@ -47,7 +53,10 @@ class TableSpec(_Frozen):
 
     key: str
     titles: tuple[str, ...]
-    shape: Literal["coded", "two_sided", "single_row"]
+    shape: Literal["coded", "two_sided", "single_row", "items"]
+    """coded: rows keyed by a classification code; two_sided: 收入 | 支出 items;
+    single_row: one row under a (multi-level) header; items: a list of labelled rows,
+    grouped by merged label cells (a row's item is its label path)."""
     default_unit: str
     classification: Literal["function", "economic"] | None = None
     columns: tuple[str, ...] = ()
@@ -63,6 +72,22 @@ class TableSpec(_Frozen):
     """Coded rows printed in two column groups on one line (决算 economic table)."""
     group_totals: tuple[GroupTotal, ...] = ()
     """Items that total the 类 rows of one group; they replace the 合计 row."""
+
+    def column_of(self, path: str, side: str | None = None) -> str | None:
+        """Given a printed header path (`“三公”经费/公务用车购置及运行维护费/小计`), return
+        the canonical column whose header words end it at a `/` boundary (the longest
+        such word wins), or None. A coded table with one column takes any amount."""
+        candidates = self.sides[side].columns if side else self.columns
+        if self.shape == "coded" and len(candidates) == 1:
+            return candidates[0]
+        text = compact(path)
+        best, best_len = None, -1
+        for column in candidates:
+            for word in self.header_words(column, side):
+                w = compact(word)
+                if (text == w or text.endswith("/" + w)) and len(w) > best_len:
+                    best, best_len = column, len(w)
+        return best
 
     def header_words(self, column: str, side: str | None = None) -> tuple[str, ...]:
         """Given a canonical column, return the header words that name it."""
@@ -111,6 +136,9 @@ class TwoSidedWords(_Frozen):
     position_totals: tuple[str, ...] = ()
     subtotals: tuple[str, ...] = ()
     expenditure_suffixes: tuple[str, ...]
+    sections: tuple[str, ...] = ()
+    """Header words that split a side into parts (功能分类 | 支出用途), each part summing to
+    the side's subtotal."""
 
     @cached_property
     def item_start_re(self) -> re.Pattern[str]:
@@ -217,16 +245,74 @@ def _load(name: str) -> dict:
     return tomllib.loads(resources.files(__package__).joinpath(name).read_text("utf-8"))
 
 
-def _load_tables() -> dict[str, TableSpec]:
-    raw = _load("tables.toml")["tables"]
-    return {key: TableSpec(key=key, **spec) for key, spec in raw.items()}
-
-
-TABLES: dict[str, TableSpec] = _load_tables()
-IDENTITIES: tuple[IdentitySpec, ...] = tuple(
-    IdentitySpec(**spec) for spec in _load("identities.toml")["identity"]
-)
 DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))
+
+
+class Profile(_Frozen):
+    """One layout family: the tables its documents print, how they are read, its
+    two-sided words and its cross-table identities."""
+
+    name: str
+    description: str
+    reader: Literal["lines", "cells"]
+    """lines: a table is read line by line (numbers placed by ruling slots or by the
+    identities); cells: from its ruled cells, each amount under its printed header."""
+    tables: dict[str, TableSpec]
+    identities: tuple[IdentitySpec, ...]
+    two_sided: TwoSidedWords
+
+    @cached_property
+    def title_index(self) -> dict[str, str]:
+        """Compacted title → table key."""
+        return {compact(t): key for key, spec in self.tables.items() for t in spec.titles}
+
+
+PROFILE_FILES = ("shanghai.toml", "jiangsu.toml")
+"""The profiles, the first the default (a document no profile knows better)."""
+
+
+def _load_profile(file: str) -> Profile:
+    raw = _load(file)
+    meta = raw["profile"]
+    tables = _load(meta["tables"])["tables"] if "tables" in meta else raw["tables"]
+    identities = _load(meta["identities"])["identity"] if "identities" in meta else raw.get("identity", [])
+    words = DOCUMENT.two_sided.model_dump() | raw.get("two_sided", {})
+    return Profile(name=file.removesuffix(".toml"), description=meta["description"], reader=meta["reader"],
+                   tables={key: TableSpec(key=key, **spec) for key, spec in tables.items()},
+                   identities=tuple(IdentitySpec(**spec) for spec in identities),
+                   two_sided=TwoSidedWords(**words))
+
+
+class Domain:
+    """Every profile yusuan knows, loaded once."""
+
+    def __init__(self, profiles: tuple[Profile, ...]):
+        self.profiles = {p.name: p for p in profiles}
+        self.default = profiles[0]
+
+    def choose(self, score) -> Profile:
+        """Given `score(profile) -> int` (how many of a document's table titles the profile
+        knows), return the best profile; the default wins ties."""
+        best = self.default
+        for profile in self.profiles.values():
+            if score(profile) > score(best):
+                best = profile
+        return best
+
+    @cached_property
+    def all_tables(self) -> dict[str, TableSpec]:
+        """Every table key of any profile (the default profile's spec where two share a
+        key): what the dataset's schema lists."""
+        out: dict[str, TableSpec] = {}
+        for profile in self.profiles.values():
+            for key, spec in profile.tables.items():
+                out.setdefault(key, spec)
+        return out
+
+
+DOMAIN = Domain(tuple(_load_profile(f) for f in PROFILE_FILES))
+TABLES: dict[str, TableSpec] = DOMAIN.all_tables
+"""Every table kind by key, for the dataset's schema and tests; stages use their profile."""
 PERFORMANCE: PerformanceWords = PerformanceWords(**_load("performance.toml"))
 _PROSE = _load("prose.toml")
 FIGURES: tuple[FigureSpec, ...] = tuple(FigureSpec(**f) for f in _PROSE["figure"])

@@ -33,8 +33,10 @@ def split_tokens(line: str) -> list[str]:
     return _GLUED_TOTAL.sub(" ", line).split()
 
 
-def _numbers(tokens: list[str], page: int, table: str, where: str,
-             issues: list[ParseIssue]) -> tuple[Token, ...]:
+def parse_tokens(tokens: list[str], page: int, table: str, where: str,
+                 issues: list[ParseIssue]) -> tuple[Token, ...]:
+    """Given number-shaped cells as printed, return their tokens; a malformed one is left
+    out with an error issue naming the table and row (`where`)."""
     out = []
     for raw in tokens:
         try:
@@ -89,7 +91,7 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
         return SourceRow(
             kind="coded", page=page, name=" ".join(label), code=code.code,
             raw_code=" ".join(printed[:n_code]), level=code.level, parent_code=code.parent,
-            tokens=_numbers(cells, page, table, code.code, issues),
+            tokens=parse_tokens(cells, page, table, code.code, issues),
         )
     bad = MISPRINTED_PREFIX.match(folded)
     if bad:
@@ -98,7 +100,7 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
         label, cells = _split_label_numbers(printed[len(parts):])
         return SourceRow(kind="coded", page=page, name=" ".join(label), code="", raw_code=" ".join(printed[:len(parts)]),
                          level=len(parts),
-                         tokens=_numbers(cells, page, table, bad.group("code"), issues))
+                         tokens=parse_tokens(cells, page, table, bad.group("code"), issues))
     tokens = split_tokens(line)
     words = [t for t in tokens if t in TOTAL_WORDS]
     if len(words) == 1 and tokens.index(words[0]) < len(tokens) - 1:
@@ -109,7 +111,7 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
     if len(words) == 1 and all(t in TOTAL_WORDS or looks_numeric(t) for t in tokens):
         cells = [t for t in tokens if t not in TOTAL_WORDS]
         return SourceRow(kind="total", page=page, name=words[0],
-                         tokens=_numbers(cells, page, table, "合计", issues))
+                         tokens=parse_tokens(cells, page, table, "合计", issues))
     return None
 
 
@@ -144,7 +146,7 @@ def parse_group_total(line: str, page: int, table: str, issues: list[ParseIssue]
         return None
     key = compact(tokens[0])
     return SourceRow(kind="item", page=page, name=tokens[0], item_key=key,
-                     tokens=_numbers(tokens[1:], page, table, key, issues))
+                     tokens=parse_tokens(tokens[1:], page, table, key, issues))
 
 
 def _item_key(label: str) -> tuple[str, bool]:
@@ -190,14 +192,16 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
         if not is_item:
             return []
         side = ("收入" if i == 0 else "支出") if len(labelled) >= 2 else None
-        rows.append(make_item(label, _numbers(nums, page, table, key, issues), page, side))
+        rows.append(make_item(label, parse_tokens(nums, page, table, key, issues), page, side))
     return rows
 
 
-def make_item(label: str, tokens: tuple[Token, ...], page: int, side: str | None = None) -> SourceRow:
+def make_item(label: str, tokens: tuple[Token, ...], page: int, side: str | None = None,
+              words=None) -> SourceRow:
     """Given an item label and its cells, return the item row; its side is read from the
-    label when not given (side totals, then a 支出 ending)."""
-    words = DOCUMENT.two_sided
+    label when not given (side totals, then a 支出 ending; `words`: the profile's
+    two-sided words, document.toml's by default)."""
+    words = words or DOCUMENT.two_sided
     key, top = _item_key(label)
     if side is None:
         if key in words.totals:
@@ -211,7 +215,7 @@ def numbers_only(line: str, page: int, table: str, issues: list[ParseIssue]) -> 
     """Given a line, return its cells when it holds numbers and nothing else."""
     tokens = line.split()
     if tokens and all(looks_numeric(t) for t in tokens):
-        return _numbers(tokens, page, table, "", issues)
+        return parse_tokens(tokens, page, table, "", issues)
     return None
 
 
@@ -219,5 +223,5 @@ def parse_values(line: str, page: int, table: str, issues: list[ParseIssue]) -> 
     """Given a line of a single-row table, return it as a row when it is all numbers."""
     tokens = line.split()
     if len(tokens) >= 2 and all(looks_numeric(t) for t in tokens):
-        return SourceRow(kind="values", page=page, name="", tokens=_numbers(tokens, page, table, "", issues))
+        return SourceRow(kind="values", page=page, name="", tokens=parse_tokens(tokens, page, table, "", issues))
     return None

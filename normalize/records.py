@@ -6,13 +6,14 @@ gives an amount of 0. The raw cell text and the table's unit travel with every a
 
 from __future__ import annotations
 
-from ..domain import TABLES
+from ..domain import Profile
 from ..schemas.intermediate import Assignment, Row
 from ..schemas.records import BudgetLine, SummaryLine
 
 
 def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
-               assigned_by: dict[int, str], skip: frozenset[int] = frozenset()) -> tuple[list[BudgetLine], list[SummaryLine]]:
+               assigned_by: dict[int, str], profile: Profile,
+               skip: frozenset[int] = frozenset()) -> tuple[list[BudgetLine], list[SummaryLine]]:
     """Given rows, their assignments and how each was decided, return the output records.
 
     Rows in `skip` (exact reprints of a row already read) give no records, so a table
@@ -23,8 +24,9 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
         if row.id in skip:
             continue
         src = row.source
-        shape = TABLES[row.table].shape
-        several = shape == "two_sided" and len(row.columns) > 1
+        spec = profile.tables[row.table]
+        shape = spec.shape
+        several = (shape == "two_sided" and len(row.columns) > 1) or (shape == "items" and len(spec.columns) > 1)
         for column, token, value in zip(assignments[row.id], src.tokens, row.values):
             if value is None:
                 continue
@@ -37,7 +39,8 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
             else:
                 # A single-row table's canonical column names the item, and its sub-column
                 # after a slash (决算 三公: `公务接待费/决算数`).
-                item, _, sub = (src.name, "", "") if shape == "two_sided" else column.partition("/")
+                item, _, sub = ((src.name, "", "") if shape == "two_sided" else (src.item_key, "", "")
+                                if shape == "items" else column.partition("/"))
                 summary.append(SummaryLine(
                     doc_id=doc_id, table=row.table, page=src.page, side=src.side, item=item,
                     column=column if several else (sub or None),

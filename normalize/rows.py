@@ -11,7 +11,7 @@ from collections import Counter
 from decimal import Decimal
 from itertools import combinations
 
-from ..domain import TABLES, TableSpec
+from ..domain import Profile, TableSpec
 from ..normalize.numbers import decimals
 from ..schemas.arrow import MONEY_PRECISION, MONEY_SCALE, fits
 from ..schemas.intermediate import ParsedDocument, ParsedTable, ParseIssue, Row, SourceRow, TableLayout
@@ -40,6 +40,10 @@ def _columns(spec: TableSpec, table: ParsedTable, side: str | None,
     if spec.shape == "single_row":
         return all_cols
     found = printed_columns(spec, table.header_text, side)
+    # Read by cells: the columns are those the printed header names over the amounts.
+    named = {t.column for r in table.rows if r.side == side for t in r.tokens if t.column}
+    if named:
+        return tuple(c for c in all_cols if c in named or c in found)
     widest = max((len(r.tokens) for r in table.rows if r.side == side), default=0)
     # The ruling counts the amount cells of a row; when it counts every canonical column
     # the header text merely failed to name one (a header cell broken mid-word).
@@ -82,10 +86,19 @@ def _row(i: int, table: ParsedTable, src: SourceRow, columns: tuple[str, ...], s
                     f"{len(columns)} columns; left out: {extra}"))
         tokens = tokens[: len(columns)]
     values = tuple(_in_range(t, f, table.key, src, issues) for t in tokens)
-    placed = layout_assignments(tokens, columns, spec.orders)
+    placed = header_assignment(tokens, columns) or layout_assignments(tokens, columns, spec.orders)
     return Row(id=i, table=table.key, title=table.title, source=src, unit=table.unit or spec.default_unit,
                factor=f, values=values, columns=columns, layout=bool(placed),
                domain=placed or candidate_assignments(len(tokens), columns, spec.orders))
+
+
+def header_assignment(tokens, columns: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The columns the printed header puts the tokens in (tables read by cells), when
+    every token has one, no two share one, and all are among the table's columns."""
+    named = [t.column for t in tokens]
+    if not named or None in named or len(set(named)) != len(named) or not set(named) <= set(columns):
+        return ()
+    return (tuple(named),)
 
 
 def layout_assignments(tokens, columns: tuple[str, ...],
@@ -108,13 +121,14 @@ def layout_assignments(tokens, columns: tuple[str, ...],
     return tuple(out)
 
 
-def prepare(doc: ParsedDocument) -> tuple[list[Row], dict[str, TableLayout], list[ParseIssue]]:
-    """Given a parsed document, return its rows, the layout of each table, and issues found."""
+def prepare(doc: ParsedDocument, profile: Profile) -> tuple[list[Row], dict[str, TableLayout], list[ParseIssue]]:
+    """Given a parsed document and its profile, return its rows, the layout of each
+    table, and issues found."""
     rows: list[Row] = []
     layouts: dict[str, TableLayout] = {}
     issues: list[ParseIssue] = []
     for table in doc.tables:
-        spec = TABLES[table.key]
+        spec = profile.tables[table.key]
         try:
             f = factor(table.unit or spec.default_unit)
         except KeyError:

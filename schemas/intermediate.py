@@ -73,6 +73,8 @@ class Token(_Data):
     value: Decimal | None
     slot: tuple[int, int] | None = None
     """From the page geometry: (column among its group's amount cells, cells in the group)."""
+    column: str | None = None
+    """From the printed header above the cell: its canonical column (tables read by cells)."""
 
 
 RowKind = Literal["coded", "total", "item", "values"]
@@ -90,18 +92,23 @@ class SourceRow(_Data):
     level: int = 0
     parent_code: str | None = None
     side: Literal["收入", "支出"] | None = None
+    section: str | None = None
+    """The part of its side a two-sided item is printed in (功能分类 | 支出用途), if any."""
     item_key: str | None = None
     top_level: bool = False
 
 
 class ParsedTable(_Data):
-    key: str
+    key: str | None
+    """The table kind, None for a table no kind of the profile fits (kept as cells)."""
     title: str
     pages: tuple[int, ...]
     unit: str | None
     header_text: str
     rows: tuple[SourceRow, ...]
     empty_note: bool = False
+    cells: tuple[object, ...] = ()
+    """Every printed cell (extract.cells.Cell), header and data."""
 
 
 class ParseIssue(_Data):
@@ -120,7 +127,12 @@ class ParsedDocument(_Data):
     department: str | None
     fiscal_year: int | None
     tables: tuple[ParsedTable, ...]
+    scope: Literal["部门", "单位"] | None = None
     issues: tuple[ParseIssue, ...] = ()
+    unclassified: tuple[ParsedTable, ...] = ()
+    """Tables printed under a title no table kind fits: their cells only."""
+    unread: tuple[tuple[int, str], ...] = ()
+    """(page, first line) of page regions holding amount rows that no table claims."""
 
 
 Assignment = tuple[str, ...]

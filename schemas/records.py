@@ -35,6 +35,9 @@ class DocumentRecord(Record):
     source_kind: Literal["text", "pdf"] = _f("what the input was", zh="来源类型")
     doc_type: str = _f("department_budget | final_accounts | performance_targets | unknown", zh="文档类型")
     department: str | None = _f("the publishing body, as printed", zh="部门")
+    scope: Literal["部门", "单位"] | None = _f(
+        "部门: the department with all its units; 单位: one unit's own budget (never add the two)", zh="范围")
+    profile: str = _f("the layout family the document was read as (domain/*.toml)", zh="版式")
     fiscal_year: int | None = _f("budget year read from the table titles", zh="年度")
     pages: int = _f("pages in the document", zh="页数")
     extracted_at: datetime = _f("when yusuan read it (UTC)", zh="提取时间")
@@ -166,6 +169,26 @@ class ProseFigure(Record):
     sentence: str = _f("the sentence it was read from", zh="原句")
 
 
+class TableCell(Record):
+    """One row per printed cell of every table, classified or not (header cells too)."""
+
+    doc_id: str = _f("document id", zh="文档编号")
+    table_index: int = _f("the table's place in the document, from 0", zh="表序号")
+    page: int = _f("page the cell is printed on", zh="页码")
+    title: str = _f("the table title as printed", zh="表名")
+    table: str | None = _f("table key, or null when no table kind fits (table_unclassified)", zh="表")
+    row: int | None = _f("data row within the table, from 0; null for header cells", zh="行")
+    column: int | None = _f("printed leaf column, left to right from 0; null where no header is above", zh="列")
+    header: str = _f("the header cells printed above it, top to bottom, '/'-joined", zh="表头")
+    text: str = _f("the cell text as printed", zh="原文")
+    amount: Decimal | None = _f("the amount in 元 when the cell is a number", zh="金额", unit="元")
+    unit: str | None = _f("the table's unit (元 | 万元)", zh="原单位")
+    x0: Decimal | None = _f("left edge of the cell box", zh="左", unit="pt", scale=2)
+    y0: Decimal | None = _f("top edge (from the page top)", zh="上", unit="pt", scale=2)
+    x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
+    y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
+
+
 class ManifestEntry(Record):
     """One row per input file of a batch (dataset/manifest.parquet)."""
 
@@ -191,5 +214,6 @@ RECORD_KINDS: dict[str, type[Record]] = {
     "project_items": ProjectItem,
     "indicators": Indicator,
     "prose_figures": ProseFigure,
+    "table_cells": TableCell,
 }
 """Record kind → model; the kind is also the Parquet file stem."""

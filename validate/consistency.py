@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..domain import DOCUMENT, TABLES
+from ..domain import DOCUMENT, Profile
 from ..normalize.text import compact, fold
 from ..schemas.intermediate import Page, ParsedDocument, ParseIssue
 
@@ -57,13 +57,13 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) ->
     return issues
 
 
-def check_tables(parsed: ParsedDocument, doc_type: str) -> list[ParseIssue]:
+def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile) -> list[ParseIssue]:
     """Tables a document of its kind and year must print but does not (warning), and
     tables printed without a row and without an empty-table note (info)."""
     issues = []
     found = {t.key for t in parsed.tables}
     if parsed.fiscal_year:
-        for key, spec in TABLES.items():
+        for key, spec in profile.tables.items():
             if (spec.doc_type == doc_type and key not in found and spec.required_since
                     and parsed.fiscal_year >= spec.required_since):
                 issues.append(ParseIssue(

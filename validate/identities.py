@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from ..domain import DOCUMENT, IDENTITIES, TABLES, CellRef, IdentitySpec
+from ..domain import DOCUMENT, DOMAIN, CellRef, IdentitySpec, Profile
 from ..normalize.text import compact
 from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout, Term
 
@@ -36,7 +36,9 @@ def _class_names(name: str) -> list[str]:
 class Index:
     """Lookups from table, code or item to rows."""
 
-    def __init__(self, rows: list[Row], layouts: dict[str, TableLayout]):
+    def __init__(self, rows: list[Row], layouts: dict[str, TableLayout], profile: Profile = DOMAIN.default):
+        self.profile = profile
+        self.tables = profile.tables
         self.layouts = layouts
         self.rows = rows
         self.by_code: dict[str, dict[str, Row]] = defaultdict(dict)
@@ -88,7 +90,7 @@ def row_identities(index: Index) -> list[Identity]:
     for row in index.rows:
         if not row.values:
             continue
-        spec = TABLES[row.table]
+        spec = index.tables[row.table]
         for rs in spec.row_sums(row.columns, row.source.side):
             parts = [p for p in rs.parts if p in row.columns]
             if rs.total not in row.columns or not parts:
@@ -117,7 +119,7 @@ def hierarchy_identities(index: Index) -> tuple[list[Identity], list[Check]]:
                 continue
             children[parent].append(row)
         for parent, kids in children.items():
-            if parent is None and TABLES[table].group_totals:
+            if parent is None and index.tables[table].group_totals:
                 continue  # group totals (人员经费合计 …) stand for the 合计 row: group_identities
             if parent is None:
                 total = index.total.get(table)
@@ -141,13 +143,13 @@ def group_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     """Group totals of a side-by-side coded table: 人员经费合计 = Σ its 类 rows."""
     out, checks = [], []
     for table, layout in index.layouts.items():
-        for group in TABLES[table].group_totals:
+        for group in index.tables[table].group_totals:
             item = index.items.get((table, None), {}).get(group.item)
             if item is None:
                 checks.append(Check(rule="group_total", status="not_checked", table=table, code=group.item,
                                     column=None, label=f"{table}: {group.item} not printed"))
                 continue
-            claimed = {c for g in TABLES[table].group_totals for c in g.classes}
+            claimed = {c for g in index.tables[table].group_totals for c in g.classes}
             kids = [row for code, row in index.by_code.get(table, {}).items() if row.source.level == 1
                     and (code in group.classes or ("*" in group.classes and code not in claimed))]
             for col in layout.columns[None]:
@@ -159,13 +161,12 @@ def group_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     return out, checks
 
 
-def _side_structure(rows: list[Row]) -> tuple[Row | None, list[Row], list[Row], dict[int, list[Row]]]:
+def _side_structure(rows: list[Row], words) -> tuple[Row | None, list[Row], list[Row], dict[int, list[Row]]]:
     """One side's items → (subtotal row, its ordinal items, the items after it, sub-items).
 
     Without a subtotal (budgets) every ordinal item is summed into the side total; with
     one (决算 本年收入合计) the ordinal items sum to it, and the side total is the subtotal
     plus the items printed after it (年初结转和结余 …), whose ordinal items are theirs."""
-    words = DOCUMENT.two_sided
     subtotal = next((r for r in rows if r.source.item_key in words.subtotals), None)
     top, after, subs, current, seen = [], [], defaultdict(list), None, False
     for r in rows:
@@ -185,24 +186,33 @@ def _side_structure(rows: list[Row]) -> tuple[Row | None, list[Row], list[Row], 
 def two_sided_identities(index: Index) -> list[Identity]:
     """Side totals, subtotals, sub-items, and 收入总计 = 支出总计 in each two-sided table."""
     out = []
-    words = DOCUMENT.two_sided
+    words = index.profile.two_sided
     for table, layout in index.layouts.items():
-        spec = TABLES[table]
+        spec = index.tables[table]
         if spec.shape != "two_sided":
             continue
         totals = {}
+        side_totals = {name for name, side in words.totals.items()}
         for side in spec.sides:
             rows = [r for r in index.rows if r.table == table and r.source.side == side]
-            total_row = next((r for r in rows if r.source.item_key in (f"{side}总计", *words.position_totals)), None)
-            subtotal, top, after, subs = _side_structure([r for r in rows if r is not total_row])
+            total_row = next((r for r in rows if r.source.item_key in (f"{side}总计", *words.position_totals)
+                              or (r.source.item_key in side_totals and words.totals[r.source.item_key] == side)),
+                             None)
+            subtotal, top, after, subs = _side_structure([r for r in rows if r is not total_row], words)
             summed = [subtotal, *after] if subtotal is not None else top
+            # A side printed in parts (功能分类 | 支出用途): each part sums to the subtotal.
+            parts: dict[str | None, list[Row]] = defaultdict(list)
+            for r in top:
+                parts[r.source.section].append(r)
+            if subtotal is None and len(parts) > 1:
+                summed = []
             for col in layout.columns[side]:
-                if subtotal is not None and top:
+                for section, members in parts.items() if subtotal is not None else ():
                     out.append(_identity(
                         "summary_total", table, subtotal.key, col, [Term(row=subtotal.id, column=col)],
-                        [Term(row=r.id, column=col) for r in top], index, (table,),
-                        f"{table} {subtotal.source.name}.{col} = Σ {side} items", side=side,
-                        page=subtotal.source.page))
+                        [Term(row=r.id, column=col) for r in members], index, (table,),
+                        f"{table} {subtotal.source.name}.{col} = Σ {side} {section or ''} items".replace("  ", " "),
+                        side=side, page=subtotal.source.page))
                 if total_row is not None and summed:
                     out.append(_identity(
                         "summary_total", table, f"{side}总计", col, [Term(row=total_row.id, column=col)],
@@ -277,7 +287,7 @@ def _keys(spec: IdentitySpec, index: Index) -> list[tuple[str, list[str]]]:
 def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
     """The cross-table identities of identities.toml, expanded over codes and items."""
     out, checks = [], []
-    for spec in IDENTITIES:
+    for spec in index.profile.identities:
         if not any(r.table_key in index.layouts for r in (spec.left, *spec.right)):
             continue  # none of its tables is in this document: nothing to say
         for left_key, right_keys in _keys(spec, index):
