@@ -157,14 +157,18 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
 
 
 def _forms(pages: list[Page], doc_id: str, year: int | None, profile: Profile):
-    """Performance-target forms → (projects, sub-items, indicators, issues, checks)."""
+    """Performance-target forms → (projects, sub-items, indicators, issues, checks, the
+    pages the forms are printed on)."""
     match_title = title_matcher(profile)
-    forms = [got for form in find_forms(pages, match_title) if (got := parse_form(form, doc_id, year))]
-    forms += [got for form in find_ruled_forms(pages, match_title) if (got := parse_ruled_form(form, doc_id, year))]
+    text_forms, ruled_forms = find_forms(pages, match_title), find_ruled_forms(pages, match_title)
+    claimed = {line.page for form in text_forms for line in form} | {
+        cell.page for form in ruled_forms for row in form for cell in row}
+    forms = [got for form in text_forms if (got := parse_form(form, doc_id, year))]
+    forms += [got for form in ruled_forms if (got := parse_ruled_form(form, doc_id, year))]
     checks, issues = check_projects([(f.project, f.items) for f in forms])
     issues = unread_forms([p for p in pages if not is_ruled_form(p)]) + [i for f in forms for i in f.issues] + issues
     return ([f.project for f in forms], [i for f in forms for i in f.items],
-            [i for f in forms for i in f.indicators], issues, checks)
+            [i for f in forms for i in f.indicators], issues, checks, claimed)
 
 
 def _doc_type(tables, profile: Profile) -> str:
@@ -203,7 +207,7 @@ def _table_cells(doc_id: str, tables) -> list[TableCell]:
     return out
 
 
-def _coverage_issues(parsed, records_read: int) -> list[ParseIssue]:
+def _coverage_issues(parsed, records_read: int, form_pages: set[int]) -> list[ParseIssue]:
     """What the document prints that yusuan did not read as records: tables no kind fits
     (info, their cells kept), regions of amount rows no table claims (error), and a
     document that prints tables but gave none (error)."""
@@ -214,7 +218,7 @@ def _coverage_issues(parsed, records_read: int) -> list[ParseIssue]:
     out += [ParseIssue(rule="unread_table", severity="error", page=page,
                        message=f"page {page}: amount rows under no table title yusuan recognises, from {line!r}; "
                                f"they are not read")
-            for page, line in parsed.unread]
+            for page, line in parsed.unread if page not in form_pages]
     printed = any(c.numeric for t in (*parsed.tables, *parsed.unclassified) for c in t.cells)
     if not records_read and (printed or parsed.unread):
         out.append(ParseIssue(rule="no_records", severity="error",
@@ -244,10 +248,11 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
     if doc_type:
         issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type, profile)
-    projects, items, indicators, form_issues, form_checks = _forms(pages, doc_id, parsed.fiscal_year, profile)
+    projects, items, indicators, form_issues, form_checks, form_pages = _forms(
+        pages, doc_id, parsed.fiscal_year, profile)
     checks += form_checks
     issues += form_issues
-    issues += _coverage_issues(parsed, len(budget) + len(summary) + len(projects))
+    issues += _coverage_issues(parsed, len(budget) + len(summary) + len(projects), form_pages)
     if not parsed.tables and not projects and not any(t.cells for t in parsed.unclassified) and not parsed.unread:
         issues.append(ParseIssue(rule="no_tables_found", severity="warning",
                                  message=f"{source}: no budget table title found; nothing to extract"))

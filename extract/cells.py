@@ -17,6 +17,7 @@ Lines without boxes (raw text) give cells with no box and no header path.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from ..domain import Profile, TableSpec
@@ -139,19 +140,23 @@ def _join_fragments(page: Page, lines: list, previous: list[Cell]) -> list:
             out[k] = (i, ())
             break
     if previous:
-        last_row = max((c.row for c in previous if c.row is not None), default=None)
+        last_row = previous[-1].row
+        tail = len(previous)
+        while tail and previous[tail - 1].row == last_row:
+            tail -= 1  # the cells of the table's last row so far
         for k, (i, words) in enumerate(out):
             if not words:
                 continue
             if not _fragment(page, i, words):
                 break
-            for w in words:
-                target = next((n for n, c in enumerate(previous) if c.row == last_row and not c.numeric
-                               and c.box and _overlaps(w, c.box)), None)
-                if target is not None:
-                    c = previous[target]
-                    previous[target] = Cell(c.page, c.line, c.row, c.column, c.header, c.text + w.text, c.box,
-                                            c.numeric)
+            targets = [next((n for n in range(tail, len(previous)) if last_row is not None
+                             and not previous[n].numeric and previous[n].box and _overlaps(w, previous[n].box)),
+                            None) for w in words]
+            if None in targets:
+                break  # not the rest of the last row's cells: the line stays a line of its own
+            for w, n in zip(words, targets):
+                c = previous[n]
+                previous[n] = Cell(c.page, c.line, c.row, c.column, c.header, c.text + w.text, c.box, c.numeric)
             out[k] = (i, ())
     return [(i, ws) for i, ws in out if ws]
 
@@ -279,6 +284,13 @@ def single_row(spec: TableSpec, table: TableCells, key: str, issues: list[ParseI
     return [SourceRow(kind="values", page=amounts[0].page, name="", tokens=tuple(tokens))]
 
 
+def _by_page(cells: list[Cell]) -> dict[int, list[Cell]]:
+    out: dict[int, list[Cell]] = defaultdict(list)
+    for c in cells:
+        out[c.page].append(c)
+    return out
+
+
 def _by_line(table: TableCells):
     lines: dict[tuple[int, int], list[Cell]] = {}
     for c in table.cells:
@@ -309,9 +321,11 @@ def two_sided_rows(spec: TableSpec, table: TableCells, key: str, profile: Profil
     words = profile.two_sided
     labels = [c for c in table.cells if c.row is not None and not c.numeric and has_cjk(c.text)]
     amounts = [c for c in table.cells if c.row is not None and c.numeric]
+    on_page = _by_page(labels)
     owner: dict[int, list[Cell]] = {}
     for a in amounts:
-        left = [lab for lab in labels if lab.box and a.box and lab.box[2] <= a.box[0] + EDGE and _covers(lab, a)]
+        left = [lab for lab in on_page.get(a.page, ()) if lab.box and a.box and lab.box[2] <= a.box[0] + EDGE
+                and _covers(lab, a)]
         if not left:
             issues.append(ParseIssue(rule="malformed_row", severity="warning", table=key, page=a.page,
                                      message=f"{key}: amount {a.text} on page {a.page} has no item label to its left"))
@@ -334,16 +348,20 @@ def item_rows(spec: TableSpec, table: TableCells, key: str, issues: list[ParseIs
     label columns to their left."""
     unmapped: set[str] = set()
     labels = [c for c in table.cells if c.row is not None and not c.numeric and has_cjk(c.text)]
-    spans = [lab for lab in labels if sum(_covers(lab, o) for o in labels if o is not lab and o.box
-                                          and lab.box and o.box[0] >= lab.box[2] - EDGE) > 1]
+    spans: dict[int, list[Cell]] = defaultdict(list)  # page → label cells merged over several rows
+    for page, cells in _by_page(labels).items():
+        spans[page] = [lab for lab in cells if sum(_covers(lab, o) for o in cells if o is not lab and o.box
+                                                   and lab.box and o.box[0] >= lab.box[2] - EDGE) > 1]
+    spanning = {id(c) for cells in spans.values() for c in cells}
     out: list[SourceRow] = []
     context: list[Cell] = []
     for (page, line), cells in _by_line(table):
-        own = [c for c in cells if not c.numeric and has_cjk(c.text) and c not in spans]
+        own = [c for c in cells if not c.numeric and has_cjk(c.text) and id(c) not in spanning]
         if not own:
             continue
         first = own[0]
-        covering = [s for s in spans if _covers(s, first) and s.box and first.box and s.box[2] <= first.box[0] + EDGE]
+        covering = [s for s in spans[page] if _covers(s, first) and s.box and first.box
+                    and s.box[2] <= first.box[0] + EDGE]
         start = (covering[0] if covering else first).box
         if start is not None:
             context = [c for c in context if c.box and c.box[2] <= start[0] + EDGE]

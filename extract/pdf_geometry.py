@@ -176,12 +176,25 @@ def _edges(rules: list[Rule], y: float) -> tuple[float, ...]:
     return tuple(merged)
 
 
+def _joined_rules(horizontal: list[Rule]) -> list[Rule]:
+    """Horizontal rules drawn in pieces (one per cell, ending a fraction of a point short
+    of the vertical rule between) joined where the gap is under `EDGE_MERGE`: a cell
+    edge probed at a column boundary finds its rule with either engine's stroke width."""
+    out: list[Rule] = []
+    for y, x0, x1 in sorted(horizontal, key=lambda r: (round(r[0] / EDGE_MERGE), r[1])):
+        if out and abs(out[-1][0] - y) <= EDGE_MERGE / 2 and x0 - out[-1][2] <= EDGE_MERGE:
+            out[-1] = (out[-1][0], out[-1][1], max(out[-1][2], x1))
+        else:
+            out.append((y, x0, x1))
+    return out
+
+
 class _Bands:
     """Horizontal rules by the x they cross: the rules above and below a point, found
     by bisection (a page has hundreds of rule segments and thousands of words)."""
 
     def __init__(self, horizontal: list[Rule]):
-        self.horizontal = horizontal
+        self.horizontal = _joined_rules(horizontal)
         self.at: dict[float, list[float]] = {}
 
     def _ys(self, x: float) -> list[float]:

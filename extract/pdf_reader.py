@@ -77,9 +77,16 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
             chars = [Char(c["text"], c["x0"], c["x1"], page.height - c["matrix"][5] + page.bbox[1])
                      for c in page.chars]
             paths = [p for p in page.rects if not _white_fill(p)] + page.lines
-            boxes = [Box(p["x0"], p["x1"], p["top"], p["bottom"]) for p in paths]
+            boxes = [_stroked_box(p) for p in paths]
             yield chars, lambda: (boxes, bool(page.images)), (page.width, page.height)
             page.close()  # frees pdfminer's layout cache page by page
+
+
+def _stroked_box(path: dict) -> Box:
+    """A pdfplumber path's box with its stroke: half the line width on every side, as
+    PDFium's bounds give it (a rule drawn to a cell corner then reaches the corner)."""
+    half = (path.get("linewidth") or 0) / 2 if path.get("stroke") else 0
+    return Box(path["x0"] - half, path["x1"] + half, path["top"] - half, path["bottom"] + half)
 
 
 def _white_fill(rect: dict) -> bool:

@@ -90,7 +90,7 @@ class _Acc:
     """(page, line) of unit, body and note lines: no cells."""
 
 
-_BODY_LINE = re.compile(r"^(?:编制|预算)?(?:部门|单位)(?:名称)?[:：]")
+_BODY_LINE = re.compile(r"^(?:编制部门|编制单位|预算单位|预算部门|部门|部门名称|单位名称)[:：]")
 _UNIT_START = re.compile(r"单位[:：](?:人民币)?(?P<part>[^\d\s:：]{0,3})$")
 
 
@@ -309,17 +309,40 @@ def _furniture(page: Page, i: int) -> bool:
 def _segments(page: Page, profile: Profile) -> tuple[list[int], list[tuple[Title, str, list[int]]], list[int]]:
     """Split a page's line indices into (lines continuing the previous table,
     [(title, title line, lines)], prose lines after a table)."""
-    parts = _segments_of(page, profile)
-    head, segments, prose = parts
-    keep = [i for i in range(len(page.lines)) if not _furniture(page, i)]
+    titles, wrapped = _titles(page.lines, profile)
+    head, segments, prose = _segments_of(page, titles)
+    keep = [i for i in range(len(page.lines)) if not _furniture(page, i) and i not in wrapped]
     kept = set(keep)
     return ([i for i in head if i in kept], [(t, line, [i for i in ls if i in kept]) for t, line, ls in segments],
             prose)
 
 
-def _segments_of(page: Page, profile: Profile) -> tuple[list[int], list[tuple[Title, str, list[int]]], list[int]]:
+_TITLE_START = re.compile(r"(?:19|20)\d\d\s*年|^公开|^附表|^表|^[一二三四五六七八九十]+、")
+
+
+def _titles(lines: tuple[str, ...], profile: Profile) -> tuple[list[tuple[int, Title, str]], set[int]]:
+    """A page's title lines (index, title, text) and the indices of second lines of titles
+    wrapped over two lines (`2018年度江苏省高级人民法院一般公共预算` / `支出预算表`)."""
+    out, wrapped = [], set()
+    for i, line in enumerate(lines):
+        if i in wrapped:
+            continue
+        hit = parse_title(line, profile)
+        if ((hit is None or hit.key is None) and i + 1 < len(lines) and len(line) < 60
+                and _TITLE_START.search(line) and not is_data_line(line)):
+            alone = parse_title(lines[i + 1], profile)
+            joined = parse_title(line + lines[i + 1], profile)
+            if joined and joined.key and (alone is None or alone.key is None) and (hit or joined.year or joined.number):
+                out.append((i, joined, line + lines[i + 1]))
+                wrapped.add(i + 1)
+                continue
+        if hit:
+            out.append((i, hit, line))
+    return out, wrapped
+
+
+def _segments_of(page: Page, titles) -> tuple[list[int], list[tuple[Title, str, list[int]]], list[int]]:
     lines = list(page.lines)
-    titles = [(i, hit, line) for i, line in enumerate(lines) if (hit := parse_title(line, profile))]
     if len({t.key or t.name for _, t, _ in titles}) >= MIN_CONTENTS_TITLES and not _prints_amounts(lines):
         titles = []  # a table of contents lists the titles without their tables
     everything = list(range(len(lines)))
@@ -381,7 +404,8 @@ def parse_pages(pages: list[Page], profile: Profile) -> ParsedDocument:
                                                    "its content is not read" if page.problem == "no_text_layer"
                                                    else "its fonts have no Unicode mapping; its text is not read")))
         head_data = [i for i in head if is_data_line(page.lines[i])]
-        if head and current is not None and (head_data or _ruled_rows(page, head)):
+        ruled_head = bool(page.bands) and any(page.bands[i] is not None for i in head)
+        if head and current is not None and (head_data or ruled_head):
             _feed(current, page, head, issues, profile)
         elif head_data and _ruled_rows(page, head_data):
             unread.append((page.number, page.lines[head_data[0]]))

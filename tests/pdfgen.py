@@ -25,6 +25,7 @@ from pathlib import Path
 import yusuan
 from yusuan.domain import DOCUMENT, TABLES
 from yusuan.extract.decode import decode_text
+from yusuan.domain import DOMAIN
 from yusuan.extract.tables import parse_pages
 from yusuan.extract.text_reader import split_pages
 
@@ -194,7 +195,7 @@ def write_seed_pdf(text_path: Path, out: Path, unit: str = "元") -> Path:
     tables = _rows(result, unit)
     # Two-sided tables print items without amounts too (`2. 政府性基金`): take the items
     # in printed order from the text path's parse, their cells from its records.
-    for parsed in parse_pages(pages).tables:
+    for parsed in parse_pages(pages, DOMAIN.default).tables:
         if TABLES[parsed.key].shape == "two_sided":
             cells = {(r["side"], r["item"]): r["cells"] for rows in tables[parsed.key].values() for r in rows}
             tables[parsed.key] = defaultdict(list)

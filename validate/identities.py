@@ -22,6 +22,7 @@ from ..normalize.text import compact
 from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout, Term
 
 TOTAL = "total"
+TOTAL_WORDS = ("合计", "总计")
 
 
 def _class_names(name: str) -> list[str]:
@@ -338,6 +339,67 @@ def build(index: Index) -> tuple[list[Identity], list[Check], list[ParseIssue]]:
     hier, hier_checks = hierarchy_identities(index)
     groups, group_checks = group_identities(index)
     cross, cross_checks = cross_identities(index)
-    identities = (row_identities(index) + hier + groups + two_sided_identities(index) + cross
-                  + duplicate_identities(index))
+    identities = (row_identities(index) + hier + groups + two_sided_identities(index) + item_identities(index)
+                  + cross + duplicate_identities(index))
     return identities, hier_checks + group_checks + cross_checks, index.issues
+
+
+def _item_parents(rows: list[Row], words: tuple[str, ...]) -> dict[int, list[Row]]:
+    """An item list's rows → parent row id → the rows it sums.
+
+    A row's parent is the nearest row above it whose label path is a prefix of its own
+    (`一、货物A` over `一、货物A/办公设备购置/…`); a group's 小计 (`一般公共预算资金/小计`) is
+    the parent of the group's other rows; the list's 合计/总计 row the parent of every row
+    without one. `其中` rows are parts shown for information: no one's summand."""
+    latest: dict[str, Row] = {}
+    subtotal: dict[str, Row] = {}
+    parent_of: dict[int, Row | None] = {}
+    total = None
+    for row in rows:
+        parts = row.source.item_key.split("/")
+        if len(parts) == 1 and parts[0] in words:
+            total = total or row
+            continue
+        if len(parts) > 1 and parts[-1] in words:
+            subtotal["/".join(parts[:-1])] = row
+        parent = None
+        for n in range(len(parts) - 1, 0, -1):
+            if (found := latest.get("/".join(parts[:n]))) is not None:
+                parent = found
+                break
+        parent_of[row.id] = parent
+        latest[row.source.item_key] = row
+    out: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.id not in parent_of or row.source.name.startswith("其中"):
+            continue
+        parts = row.source.item_key.split("/")
+        group = subtotal.get("/".join(parts[:-1])) if len(parts) > 1 else None
+        parent = parent_of[row.id]
+        if parent is None and group is not None and group is not row:
+            parent = group
+        if parent is None and total is not None and row is not total:
+            parent = total
+        if parent is not None and parent is not row:
+            out[parent.id].append(row)
+    return out
+
+
+def item_identities(index: Index) -> list[Identity]:
+    """Item lists (收入预算总表, 政府采购): every parent row is the sum of its rows, in
+    every column (see `_item_parents`)."""
+    out = []
+    words = (*TOTAL_WORDS, "小计", "收入总计", "支出总计")
+    for table, layout in index.layouts.items():
+        if index.tables[table].shape != "items":
+            continue
+        rows = [r for r in index.rows if r.table == table and r.source.kind == "item"]
+        for parent_id, kids in _item_parents(rows, words).items():
+            parent = index.rows[parent_id]
+            for col in layout.columns[None]:
+                out.append(_identity(
+                    "item_total", table, parent.key, col, [Term(row=parent.id, column=col)],
+                    [Term(row=k.id, column=col) for k in kids], index, (table,),
+                    f"{table} {parent.key}.{col} = Σ {', '.join(k.key for k in kids[:6])}"
+                    f"{' …' if len(kids) > 6 else ''}", page=parent.source.page))
+    return out

@@ -94,6 +94,10 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) 
         try:
             if ref.table_key not in index.layouts:
                 raise _Missing(f"table {ref.table_key} not in the document")
+            if ref.column not in index.layouts[ref.table_key].columns.get(ref.side, ()):
+                # Another layout family's table of that key (a list of funding sources
+                # where the figure names a coded table's 合计 column): nothing to compare.
+                raise _Missing(f"{ref.table_key} prints no column {ref.column}")
             terms = _resolve(ref, index, _row_for(ref, index))
         except _Missing as missing:
             checks.append(Check(rule="prose_vs_table", status="not_checked", table=ref.table_key, code=fig.label,
