@@ -156,13 +156,19 @@ def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> lis
     return out
 
 
-def _forms(pages: list[Page], doc_id: str, year: int | None, profile: Profile):
-    """Performance-target forms → (projects, sub-items, indicators, issues, checks, the
-    pages the forms are printed on)."""
+def _find_forms(pages: list[Page], profile: Profile):
+    """The performance-target forms of a document (as printed) and the pages they claim."""
     match_title = title_matcher(profile)
     text_forms, ruled_forms = find_forms(pages, match_title), find_ruled_forms(pages, match_title)
     claimed = {line.page for form in text_forms for line in form} | {
         cell.page for form in ruled_forms for row in form for cell in row}
+    return text_forms, ruled_forms, claimed
+
+
+def _forms(pages: list[Page], found, doc_id: str, year: int | None):
+    """Performance-target forms → (projects, sub-items, indicators, issues, checks, the
+    pages the forms are printed on)."""
+    text_forms, ruled_forms, claimed = found
     forms = [got for form in text_forms if (got := parse_form(form, doc_id, year))]
     forms += [got for form in ruled_forms if (got := parse_ruled_form(form, doc_id, year))]
     checks, issues = check_projects([(f.project, f.items) for f in forms])
@@ -230,7 +236,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     """Given a document's pages, return its records, checks and findings (pure)."""
     started = time.perf_counter()
     profile = DOMAIN.choose(lambda p: profile_score(pages, p))
-    parsed = parse_pages(pages, profile)
+    found_forms = _find_forms(pages, profile)
+    parsed = parse_pages(pages, profile, claimed=found_forms[2])
     rows, layouts, prep_issues = prepare(parsed, profile)
     index = identity_builder.Index(rows, layouts, profile)
     identities, not_checked, structure_issues = identity_builder.build(index)
@@ -249,7 +256,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     if doc_type:
         issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type, profile)
     projects, items, indicators, form_issues, form_checks, form_pages = _forms(
-        pages, doc_id, parsed.fiscal_year, profile)
+        pages, found_forms, doc_id, parsed.fiscal_year)
     checks += form_checks
     issues += form_issues
     issues += _coverage_issues(parsed, len(budget) + len(summary) + len(projects), form_pages)

@@ -386,9 +386,10 @@ def _segments_of(page: Page, titles) -> tuple[list[int], list[tuple[Title, str, 
     return [], segments, prose
 
 
-def parse_pages(pages: list[Page], profile: Profile) -> ParsedDocument:
-    """Given a document's pages and its layout profile, return its tables (classified and
-    not), metadata, page regions of amount rows no table claims, and what could not be read."""
+def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()) -> ParsedDocument:
+    """Given a document's pages, its layout profile and the pages other sections claim
+    (forms), return its tables (classified and not), metadata, page regions of amount
+    rows no table claims, and what could not be read. A claimed page continues no table."""
     issues: list[ParseIssue] = []
     accs: dict[str, _Acc] = {}
     unclassified: list[_Acc] = []
@@ -405,6 +406,8 @@ def parse_pages(pages: list[Page], profile: Profile) -> ParsedDocument:
                                                    else "its fonts have no Unicode mapping; its text is not read")))
         head_data = [i for i in head if is_data_line(page.lines[i])]
         ruled_head = bool(page.bands) and any(page.bands[i] is not None for i in head)
+        if page.number in claimed:
+            current, head, head_data = None, [], []  # a form's page: read by the form reader
         if head and current is not None and (head_data or ruled_head):
             _feed(current, page, head, issues, profile)
         elif head_data and _ruled_rows(page, head_data):
