@@ -42,6 +42,7 @@ from .validate import identities as identity_builder
 from .validate.checks import evaluate
 from .validate.consistency import check_headings, check_tables
 from .validate.projects import check_projects
+from .validate.report import Report, build_report
 from .validate.prose import check_changes, check_comparisons, figure_identities, read_figures
 
 
@@ -95,9 +96,14 @@ class Result:
         return [f for f in self.records["findings"] if f.severity == "error"]
 
     @property
+    def report(self) -> Report:
+        """Every finding and every check counted per rule and table (validate.report)."""
+        return build_report(self.records["findings"], self.checks)
+
+    @property
     def exit_code(self) -> int:
-        """0 when every identity holds, 1 when error findings exist."""
-        return 1 if self.errors else 0
+        """0 when no finding is an error, 1 when error findings exist."""
+        return self.report.exit_code("error")
 
 
 def display_path(path: str | Path) -> str:

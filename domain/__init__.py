@@ -336,3 +336,16 @@ class ComparisonSpec(_Frozen):
 
 
 COMPARISON: ComparisonSpec | None = ComparisonSpec(**_PROSE["comparison"]) if "comparison" in _PROSE else None
+
+
+class RuleSpec(_Frozen):
+    """One rule of the catalogue (rules.toml): what a finding of that rule means."""
+
+    id: str
+    title: str
+    severity: Literal["error", "warning", "info"]
+    kind: Literal["identity", "read", "coverage", "prose", "document", "form"]
+
+
+RULES: dict[str, RuleSpec] = {rid: RuleSpec(id=rid, **spec) for rid, spec in _load("rules.toml")["rule"].items()}
+"""Every rule a finding can name (rules.toml)."""
