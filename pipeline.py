@@ -33,7 +33,7 @@ from .normalize.records import to_records
 from .normalize.rows import prepare
 from .schemas.arrow import to_table
 from .schemas.intermediate import Check, Page, ParseIssue
-from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record, TableCell
+from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record, TableCell, box_fields
 from .normalize.numbers import parse_amount
 from .normalize.units import factor
 from .schemas.arrow import fits
@@ -189,9 +189,6 @@ def _doc_type(tables, profile: Profile) -> str:
     return kinds.most_common(1)[0][0]
 
 
-BOX = Decimal("0.01")
-
-
 def _table_cells(doc_id: str, tables) -> list[TableCell]:
     """Every printed cell of every table (classified or not) as records, tables in print
     order; amounts in 元 where a cell is a number that converts exactly."""
@@ -212,10 +209,9 @@ def _table_cells(doc_id: str, tables) -> list[TableCell]:
                     value = None
                 if value is not None and fits(value * f):
                     amount = value * f
-            box = [Decimal(repr(v)).quantize(BOX) for v in c.box] if c.box else [None] * 4
             out.append(TableCell(doc_id=doc_id, table_index=index, page=c.page, title=table.title, table=table.key,
                                  row=c.row, column=c.column, header=c.header, text=c.text, amount=amount,
-                                 unit=table.unit, x0=box[0], y0=box[1], x1=box[2], y1=box[3]))
+                                 unit=table.unit, **box_fields(c.box)))
     return out
 
 

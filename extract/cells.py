@@ -240,7 +240,7 @@ def read_cells(chunks: list[tuple[Page, list[int]]], skip: set[tuple[int, int]])
 
 def _token(cell: Cell, column: str | None, table: str, issues: list[ParseIssue]) -> Token | None:
     tokens = row_grammar.parse_tokens([cell.text], cell.page, table, cell.header or "", issues)
-    return tokens[0].model_copy(update={"column": column}) if tokens else None
+    return tokens[0].model_copy(update={"column": column, "box": cell.box}) if tokens else None
 
 
 def _column(spec: TableSpec, cell: Cell, side: str | None, table: str, issues: list[ParseIssue],

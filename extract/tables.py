@@ -118,6 +118,7 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
     page = source.number
     lines = _unit_lines([source.lines[i] for i in indices])
     slots = [source.slots[i] if source.slots else () for i in indices]
+    boxes = [tuple(w.box for w in source.words[i]) if source.words else () for i in indices]
     if page not in acc.pages:
         acc.pages.append(page)
     acc.chunks.append((source, indices))
@@ -165,7 +166,8 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
         else:
             row = row_grammar.parse_values(line, page, acc.key, issues)
             got = [row] if row else None
-        parsed_lines.append(place(got, line, slots[len(parsed_lines)]) if got else got)
+        n_line = len(parsed_lines)
+        parsed_lines.append(place(got, line, slots[n_line], boxes[n_line]) if got else got)
     if shape is None:
         return
     used = _attach_wrapped_names(spec, lines, parsed_lines)
@@ -178,27 +180,35 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
             acc.header.append(line)
 
 
-def place(rows: list[SourceRow], line: str, slots: tuple) -> list[SourceRow]:
-    """Give the number tokens of the rows read from one line their geometric slots.
+def place(rows: list[SourceRow], line: str, slots: tuple, boxes: tuple = ()) -> list[SourceRow]:
+    """Give the number tokens of the rows read from one line their geometric slots and
+    cell boxes.
 
     The rows' tokens are found, in order, among the line's words; a row any of whose
-    tokens is not found keeps no slots (its columns are then decided by the identities).
+    tokens is not found, or sits in no ruled slot, keeps no slots (its columns are then
+    decided by the identities), but every token found keeps its box.
     """
     if not slots:
         return rows
     words = line.split()
     at, out = 0, []
     for row in rows:
-        placed, start = [], at
+        found, start = [], at
         for token in row.tokens:
             while at < len(words) and words[at] != token.raw:
                 at += 1
-            if at == len(words) or slots[at] is None:
-                placed, at = None, start  # the next row of the line is looked for from here
+            if at == len(words):
+                found, at = None, start  # the next row of the line is looked for from here
                 break
-            placed.append(token.model_copy(update={"slot": slots[at]}))
+            found.append(at)
             at += 1
-        out.append(row.model_copy(update={"tokens": tuple(placed)}) if placed else row)
+        if not found:
+            out.append(row)
+            continue
+        ruled = all(slots[k] is not None for k in found)
+        out.append(row.model_copy(update={"tokens": tuple(
+            token.model_copy(update={"slot": slots[k] if ruled else None, "box": boxes[k] if boxes else None})
+            for token, k in zip(row.tokens, found))}))
     return out
 
 

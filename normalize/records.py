@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..domain import Profile
 from ..schemas.intermediate import Assignment, Row
-from ..schemas.records import BudgetLine, SummaryLine
+from ..schemas.records import BudgetLine, SummaryLine, box_fields
 
 
 def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
@@ -35,7 +35,7 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
                     doc_id=doc_id, table=row.table, table_title=row.title, page=src.page,
                     code=src.code, raw_code=src.raw_code, level=src.level, parent_code=src.parent_code, name=src.name,
                     column=column, amount=value, raw=token.raw, source_unit=row.unit,
-                    assigned_by=assigned_by[row.id]))
+                    assigned_by=assigned_by[row.id], **box_fields(token.box)))
             else:
                 # A single-row table's canonical column names the item, and its sub-column
                 # after a slash (决算 三公: `公务接待费/决算数`).
@@ -44,5 +44,6 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
                 summary.append(SummaryLine(
                     doc_id=doc_id, table=row.table, page=src.page, side=src.side, item=item,
                     column=column if several else (sub or None),
-                    amount=value, raw=token.raw, source_unit=row.unit, assigned_by=assigned_by[row.id]))
+                    amount=value, raw=token.raw, source_unit=row.unit, assigned_by=assigned_by[row.id],
+                    **box_fields(token.box)))
     return budget, summary

@@ -75,6 +75,8 @@ class Token(_Data):
     """From the page geometry: (column among its group's amount cells, cells in the group)."""
     column: str | None = None
     """From the printed header above the cell: its canonical column (tables read by cells)."""
+    box: tuple[float, float, float, float] | None = None
+    """The cell's box on its page (points, top-left origin: x0, top, x1, bottom)."""
 
 
 RowKind = Literal["coded", "total", "item", "values"]

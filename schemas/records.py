@@ -27,6 +27,15 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+BOX_STEP = Decimal("0.01")
+
+
+def box_fields(box: tuple[float, float, float, float] | None) -> dict[str, Decimal | None]:
+    """A cell box in points → the records' x0, y0, x1, y1 (to 0.01 pt; None without a box)."""
+    values = [Decimal(repr(v)).quantize(BOX_STEP) for v in box] if box else [None] * 4
+    return dict(zip(("x0", "y0", "x1", "y1"), values))
+
+
 class DocumentRecord(Record):
     """One row per input document."""
 
@@ -64,6 +73,10 @@ class BudgetLine(Record):
         "how the column was decided: printed position, the accounting identities, or page geometry",
         zh="栏目判定",
     )
+    x0: Decimal | None = _f("left edge of the cell on its page (null from raw text)", zh="左", unit="pt", scale=2)
+    y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2)
+    x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
+    y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
 
 
 class SummaryLine(Record):
@@ -82,6 +95,10 @@ class SummaryLine(Record):
         "how the column was decided: printed position, the accounting identities, or page geometry",
         zh="栏目判定",
     )
+    x0: Decimal | None = _f("left edge of the cell on its page (null from raw text)", zh="左", unit="pt", scale=2)
+    y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2)
+    x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
+    y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
 
 
 class Finding(Record):
@@ -183,8 +200,8 @@ class TableCell(Record):
     text: str = _f("the cell text as printed", zh="原文")
     amount: Decimal | None = _f("the amount in 元 when the cell is a number", zh="金额", unit="元")
     unit: str | None = _f("the table's unit (元 | 万元)", zh="原单位")
-    x0: Decimal | None = _f("left edge of the cell box", zh="左", unit="pt", scale=2)
-    y0: Decimal | None = _f("top edge (from the page top)", zh="上", unit="pt", scale=2)
+    x0: Decimal | None = _f("left edge of the cell on its page (null from raw text)", zh="左", unit="pt", scale=2)
+    y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2)
     x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
     y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
 

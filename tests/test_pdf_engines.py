@@ -27,10 +27,10 @@ is a picture, not a figure; the records themselves must be identical)."""
 
 def _records(result):
     """Every record as plain values, the cell boxes apart (compared within BOX_TOLERANCE)."""
-    out = {kind: [r.model_dump(exclude={"extracted_at", *BOX} if kind == "table_cells" else {"extracted_at"})
-                  for r in records]
+    out = {kind: [r.model_dump(exclude={"extracted_at", *BOX}) for r in records]
            for kind, records in result.records.items()}
-    boxes = [[getattr(c, k) for k in BOX] for c in result.records.get("table_cells", [])]
+    boxes = [[getattr(r, k) for k in BOX] for records in result.records.values() for r in records
+             if hasattr(r, "x0")]
     return out, boxes
 
 
