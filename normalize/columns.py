@@ -77,6 +77,11 @@ def _printed(row: Row, a: Assignment) -> tuple:
     return tuple((col, v) for col, v in zip(a, row.values) if v is not None)
 
 
+def _renumbered(c: Constraint, local: dict[int, int]) -> Constraint:
+    """The constraint over a component's own numbering of its rows."""
+    return Constraint(vars=tuple(local[v] for v in c.vars), contrib=c.contrib, lo=c.lo, hi=c.hi)
+
+
 def _components(n: int, cons: list[Constraint]) -> list[list[int]]:
     """Group constraint indices by connected rows (union-find over shared variables)."""
     parent = list(range(n))
@@ -141,61 +146,66 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
         key = (idt.rule, idt.table, idt.code, idt.side, idt.page if idt.rule == "row_sum" else None)
         fam_ids.append(family_of.setdefault(key, len(family_of)))
     solution = [0] * len(rows)
-    root_all: list[list[int]] = [[0] for _ in rows]
     undecided: set[int] = set()
     constrained: set[int] = set()
     for comp in _components(len(rows), tolerant):
+        # The component is solved over its own rows only, numbered 0..k-1 in row order, so
+        # that no step costs the size of the whole document (domains, by-variable lists and
+        # the copies the search makes are per component).
         comp_vars = sorted({v for i in comp for v in tolerant[i].vars})
         constrained.update(comp_vars)
+        local = {v: k for k, v in enumerate(comp_vars)}
+        comp_sizes = [sizes[v] for v in comp_vars]
         families: dict[int, list[int]] = {}
-        for local, i in enumerate(comp):
-            families.setdefault(fam_ids[i], []).append(local)
+        for at, i in enumerate(comp):
+            families.setdefault(fam_ids[i], []).append(at)
         try:
-            cons = [exact[i] for i in comp]
-            accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit, deadline)
+            cons = [_renumbered(exact[i], local) for i in comp]
+            accepted, fixed = _consistent_subset(comp_sizes, cons, list(families.values()), node_limit, deadline)
             if len(accepted) < len(comp):  # no exact solution: allow the rounding envelope
-                cons = [tolerant[i] for i in comp]
-                accepted, fixed = _consistent_subset(sizes, cons, list(families.values()), node_limit, deadline)
-            problem = Problem(sizes, [cons[i] for i in accepted], node_limit, deadline)
-            start = [[fixed[v]] if v in fixed else list(range(n)) for v, n in enumerate(sizes)]
+                cons = [_renumbered(tolerant[i], local) for i in comp]
+                accepted, fixed = _consistent_subset(comp_sizes, cons, list(families.values()), node_limit,
+                                                     deadline)
+            problem = Problem(comp_sizes, [cons[i] for i in accepted], node_limit, deadline)
+            start = [[fixed[k]] if k in fixed else list(range(n)) for k, n in enumerate(comp_sizes)]
             root = problem.root(start)
             problem.nodes = 0
             found = problem.search(root)
         except SearchLimit:
             undecided.update(comp_vars)
             continue
-        alternatives: dict[int, dict[int, None]] = {v: {} for v in comp_vars}
+        alternatives: dict[int, dict[int, None]] = {k: {} for k in range(len(comp_vars))}
         unproven: set[int] = set()
-        for v in comp_vars:
-            solution[v], root_all[v] = found[v], root[v]
-        for v in comp_vars:
+        for k, v in enumerate(comp_vars):
+            solution[v] = found[k]
+        for k, v in enumerate(comp_vars):
             row = rows[v]
-            for alt in root[v]:
-                if alt == found[v] or alt in alternatives[v] or _printed(row, row.domain[alt]) == _printed(
-                        row, row.domain[found[v]]):
+            for alt in root[k]:
+                if alt == found[k] or alt in alternatives[k] or _printed(row, row.domain[alt]) == _printed(
+                        row, row.domain[found[k]]):
                     continue
                 try:
-                    other = problem.solve_with(root, v, alt)
+                    other = problem.solve_with(root, k, alt)
                 except SearchLimit:
-                    unproven.add(v)
+                    unproven.add(k)
                     continue
                 if other is not None:  # every row this other solution moves is ambiguous too
-                    for u in comp_vars:
-                        if other[u] != found[u] and _printed(rows[u], rows[u].domain[other[u]]) != _printed(
-                                rows[u], rows[u].domain[found[u]]):
-                            alternatives[u][other[u]] = None
-        for v in comp_vars:
+                    for j, u in enumerate(comp_vars):
+                        if other[j] != found[j] and _printed(rows[u], rows[u].domain[other[j]]) != _printed(
+                                rows[u], rows[u].domain[found[j]]):
+                            alternatives[j][other[j]] = None
+        for k, v in enumerate(comp_vars):
             row = rows[v]
-            if alternatives[v]:
-                _note_ambiguous(out, row, found[v], [row.domain[a] for a in alternatives[v]])
-                out.assigned_by[v] = "position" if found[v] == 0 else "identity"
-            elif v in unproven:
-                out.assigned_by[v] = "position" if found[v] == 0 else "identity"
+            if alternatives[k]:
+                _note_ambiguous(out, row, found[k], [row.domain[a] for a in alternatives[k]])
+                out.assigned_by[v] = "position" if found[k] == 0 else "identity"
+            elif k in unproven:
+                out.assigned_by[v] = "position" if found[k] == 0 else "identity"
                 out.issues.append(ParseIssue(
                     rule="columns_unproven", severity="warning", table=row.table, page=row.source.page,
                     code=row.source.code or row.source.item_key,
                     message=f"{row.table} {row.source.code or row.source.item_key or 'row'}: the search budget ran "
-                            f"out before every other placement was ruled out; kept {'/'.join(row.domain[found[v]])}"))
+                            f"out before every other placement was ruled out; kept {'/'.join(row.domain[found[k]])}"))
     for row in rows:
         v = row.id
         if not row.domain:
@@ -224,6 +234,14 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
     return out
 
 
+def _alone_bad(c: Constraint, sizes: list[int]) -> bool:
+    """Whether the constraint cannot hold on its own, every row free: revised over the
+    domains of its own rows only (renumbered 0..k-1), so the test costs the constraint's
+    size, not the component's."""
+    own = Constraint(vars=tuple(range(len(c.vars))), contrib=c.contrib, lo=c.lo, hi=c.hi)
+    return revise(own, [list(range(sizes[v])) for v in c.vars]) is None
+
+
 def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[list[int]],
                        node_limit: int, deadline: float | None = None) -> tuple[list[int], dict[int, int]]:
     """Return the constraints that hold together (all of them when possible) and the
@@ -245,11 +263,11 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[
 
     if problem(everything).first_solution() is not None:
         return everything, {}
-    full = [list(range(n)) for n in sizes]
-    alone_bad = [i for i, c in enumerate(cons) if revise(c, [list(d) for d in full]) is None]
+    alone_bad = [i for i, c in enumerate(cons) if _alone_bad(c, sizes)]
     culprits = sorted({cons[i].vars[0] for i in alone_bad if len(cons[i].vars) == 1})
     dropped = {i for i in alone_bad if len(cons[i].vars) > 1}
-    touching = {i for i, c in enumerate(cons) if set(c.vars) & set(culprits)}
+    culprit_set = set(culprits)
+    touching = {i for i, c in enumerate(cons) if not culprit_set.isdisjoint(c.vars)}
     base = [i for i in everything if i not in touching and i not in dropped]
     base_root = problem(base).root()
     if base_root is not None and problem(base).search(base_root) is not None:
