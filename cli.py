@@ -210,17 +210,25 @@ def query(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="File for csv/json/parquet (default: stdout "
                                           "for csv/json)."),
 ) -> None:
-    """Run SQL (DuckDB) over a batch dataset and print or save the result."""
-    from .query import run_query
+    """Run one SELECT (DuckDB SQL) over a batch dataset or an `extract` output folder and
+    print or save the result.
 
-    if not dataset.is_dir():
-        sys.stderr.write(f"yusuan: error: {dataset}: not a dataset folder\n")
-        raise typer.Exit(EXIT_UNREADABLE)
+    The SQL is read-only: one SELECT (or WITH … SELECT) statement, reading no file outside
+    DATASET; COPY, ATTACH, INSTALL, LOAD, SET and several statements are refused.
+    Exit code 2: the query was refused or failed (one line on stderr).
+    """
+    from .query import QueryRefused, folder_kind, run_query
+
+    if fmt not in ("table", "csv", "json", "parquet"):
+        _fail(f"--format must be table, csv, json or parquet, not {fmt!r}")
+    if not dataset.is_dir() or folder_kind(dataset) is None:
+        _fail(f"{dataset}: not a dataset folder (no manifest.parquet, no documents.parquet)")
     try:
         table = run_query(dataset, sql)
+    except QueryRefused as exc:
+        _fail(f"query refused: {exc}")
     except Exception as exc:  # duckdb raises its own error types for bad SQL
-        sys.stderr.write(f"yusuan: error: query failed: {str(exc).splitlines()[0]}\n")
-        raise typer.Exit(EXIT_UNREADABLE)
+        _fail(f"query failed: {_first_line(exc)}")
     names = table.column_names
     unique = [n if names.index(n) == i else f"{n}_{i}" for i, n in enumerate(names)]
     table = table.rename_columns(unique)  # `SELECT a.doc_id, b.doc_id` gives two columns of one name
@@ -238,6 +246,10 @@ def query(
         _fail(f"{exc.filename or output}: {exc.strerror or exc}")
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _fail(message: str) -> None:
     """One line on stderr and exit code 2: the work could not be done at all."""
     sys.stderr.write(f"yusuan: error: {message}\n")
@@ -245,23 +257,19 @@ def _fail(message: str) -> None:
 
 
 def _save(table, fmt: str, output: Optional[Path]) -> None:
-    frame = table.to_pandas()
     if fmt == "parquet":
         if output is None:
-            sys.stderr.write("yusuan: error: --format parquet needs -o FILE\n")
-            raise typer.Exit(EXIT_UNREADABLE)
+            _fail("--format parquet needs -o FILE")
         from .writer import write_atomic
 
         write_atomic(table, output)
-    elif fmt == "csv":
-        text = frame.to_csv(index=False)
-        output.write_text(text, encoding="utf-8-sig") if output else sys.stdout.write(text)
+    elif fmt == "csv":  # text that could run as a formula is neutralised, as in `export`
+        from .query import save_csv, write_csv
+
+        save_csv(table, output) if output else write_csv(table, sys.stdout)
     elif fmt == "json":
-        text = frame.to_json(orient="records", force_ascii=False, default_handler=str)
+        text = table.to_pandas().to_json(orient="records", force_ascii=False, default_handler=str)
         output.write_text(text, encoding="utf-8") if output else sys.stdout.write(text + "\n")
-    else:
-        sys.stderr.write(f"yusuan: error: unknown --format {fmt!r}\n")
-        raise typer.Exit(EXIT_UNREADABLE)
 
 
 @app.command("export")
@@ -271,15 +279,20 @@ def export_cmd(
                             "(one sheet per record kind)."),
     out: Path = typer.Option(..., "-o", "--out", help="Folder for csv, file for xlsx."),
 ) -> None:
-    """Export a batch dataset for spreadsheet users, Chinese headers intact."""
-    from .query import export
+    """Export a batch dataset (or an `extract` output folder) for spreadsheet users, Chinese
+    headers intact. Text never becomes a formula: xlsx text cells are string cells, and CSV
+    text starting with = + - @ (or a tab, a carriage return) gets a leading single quote.
+    """
+    from .query import ExportTooLarge, export, folder_kind
 
     if fmt not in ("csv", "xlsx"):
         _fail(f"--format must be csv or xlsx, not {fmt!r}")
-    if not (dataset / "manifest.parquet").exists():
-        _fail(f"{dataset}: not a dataset folder (no manifest.parquet)")
+    if not dataset.is_dir() or folder_kind(dataset) is None:
+        _fail(f"{dataset}: not a dataset folder (no manifest.parquet, no documents.parquet)")
     try:
         written = export(dataset, fmt, out)
+    except ExportTooLarge as exc:
+        _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}")
     console.print(f"wrote {len(written)} file(s): {escape(', '.join(str(p) for p in written))}")

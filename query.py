@@ -1,45 +1,130 @@
-"""Reading a batch dataset back: DuckDB views named after the record kinds, and export
-to one sheet (xlsx) or one file (csv) per record kind."""
+"""Reading a batch dataset (or one `extract` output folder) back: read-only DuckDB views
+named after the record kinds, and export to one sheet (xlsx) or one file (csv) per record
+kind in which text can never become a formula.
+
+The SQL of `query` runs sandboxed: one SELECT statement (WITH …, FROM-first, DESCRIBE and
+SUMMARIZE are SELECTs too), DuckDB reading only files below the dataset folder
+(`enable_external_access = false`, `allowed_directories`), no extensions installed or
+loaded, and the configuration locked so the SQL cannot undo any of it.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
+import os
 import re
+import tempfile
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
+from typing import IO, Iterable
 
 import pyarrow as pa
 
-from .dataset import MANIFEST, PARTITION, part_schema
+from .dataset import JOURNAL, MANIFEST, PARTITION, part_schema
+from .schemas.arrow import arrow_schema
 from .schemas.records import RECORD_KINDS
+from .writer import TMP_SUFFIX, _umask
+
+XLSX_MAX_ROWS = 1_048_576  # rows of a worksheet, the header row included
+XLSX_MAX_CELL = 32_767  # characters of one cell
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP, CSV injection)."""
+
+
+class QueryRefused(ValueError):
+    """SQL that `query` does not run: anything but one read-only SELECT statement."""
+
+
+class ExportTooLarge(ValueError):
+    """A value or a sheet that an xlsx workbook cannot hold."""
+
+
+def folder_kind(root: str | Path) -> str | None:
+    """`dataset` (written by `yusuan batch`), `extract` (written by `yusuan extract`), or
+    None when the folder holds neither."""
+    root = Path(root)
+    if (root / MANIFEST).is_file() or (root / JOURNAL).is_file() or (root / "documents").is_dir():
+        return "dataset"
+    if (root / "documents.parquet").is_file():
+        return "extract"
+    return None
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _glob_escaped(path: str) -> str:
+    """A path with DuckDB's glob characters ([, ], *, ?) escaped, so it matches only itself."""
+    return re.sub(r"([\[\]*?])", r"[\1]", path)
+
+
+def _sandbox(con, root: Path) -> None:
+    """Let DuckDB open files below `root` only, never install or load extensions, and lock
+    the configuration. No spilling to a temporary folder (it would be readable too)."""
+    folder = str(root)
+    allowed = ", ".join(_literal(p) for p in dict.fromkeys([folder, _glob_escaped(folder)]))
+    for setting in ("temp_directory = ''", f"allowed_directories = [{allowed}]", "enable_external_access = false",
+                    "autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                    "lock_configuration = true"):
+        con.execute(f"SET {setting}")
 
 
 def connect(root: str | Path):
-    """Given a dataset folder, return a DuckDB connection with one view per record kind
-    (documents, budget_lines, summary_lines, findings …) and `manifest`."""
+    """Given a dataset folder (or an `extract` output folder), return a read-only DuckDB
+    connection with one view per record kind (documents, budget_lines, summary_lines,
+    findings …) and, for a dataset, `manifest`. Every view has the partition column
+    `fiscal_year` last, as `pyarrow.dataset` and Spark read the dataset."""
     import duckdb
 
-    root = Path(root)
+    root = Path(root).absolute()
     con = duckdb.connect()
+    _sandbox(con, root)
+    extract_folder = folder_kind(root) == "extract"
     for kind in RECORD_KINDS:
-        parts = list((root / kind).rglob("part-*.parquet")) if (root / kind).exists() else []
-        if parts:
-            # Escape glob characters of the folder name itself ([, ], *, ?).
-            base = re.sub(r"([\[\]*?])", r"[\1]", str(root / kind))
-            glob = (base + "/**/part-*.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {kind} AS SELECT * FROM read_parquet('{glob}', "
+        if extract_folder and (root / f"{kind}.parquet").is_file():
+            path = _literal(_glob_escaped(str(root / f"{kind}.parquet")))
+            if PARTITION in arrow_schema(RECORD_KINDS[kind]).names:
+                con.execute(f"CREATE VIEW {kind} AS SELECT * EXCLUDE ({PARTITION}), "
+                            f"CAST({PARTITION} AS BIGINT) AS {PARTITION} FROM read_parquet({path})")
+            else:  # one document per folder: its year is the documents row's
+                docs = _literal(_glob_escaped(str(root / "documents.parquet")))
+                con.execute(f"CREATE VIEW {kind} AS SELECT k.*, CAST(d.{PARTITION} AS BIGINT) AS {PARTITION} "
+                            f"FROM read_parquet({path}) k LEFT JOIN (SELECT doc_id, {PARTITION} "
+                            f"FROM read_parquet({docs})) d USING (doc_id)")
+            continue
+        parts = list((root / kind).rglob("part-*.parquet")) if (root / kind).is_dir() else []
+        if parts and not extract_folder:
+            glob = _literal(_glob_escaped(str(root / kind)) + "/**/part-*.parquet")
+            con.execute(f"CREATE VIEW {kind} AS SELECT * FROM read_parquet({glob}, "
                         f"hive_partitioning = true, union_by_name = true)")
         else:
             empty = part_schema(kind).empty_table().append_column(PARTITION, pa.array([], pa.int64()))
             con.register(f"_empty_{kind}", empty)
             con.execute(f"CREATE VIEW {kind} AS SELECT * FROM _empty_{kind}")
-    if (root / MANIFEST).exists():
-        path = str(root / MANIFEST).replace("'", "''")
-        con.execute(f"CREATE VIEW manifest AS SELECT * FROM read_parquet('{path}')")
+    if (root / MANIFEST).is_file():
+        con.execute(f"CREATE VIEW manifest AS SELECT * FROM read_parquet({_literal(_glob_escaped(str(root / MANIFEST)))})")
     return con
+
+
+def check_read_only(con, sql: str) -> None:
+    """Raise QueryRefused unless `sql` is exactly one SELECT statement."""
+    import duckdb
+
+    statements = con.extract_statements(sql)  # a syntax error raises duckdb.ParserException
+    if len(statements) != 1:
+        raise QueryRefused(f"one SELECT statement, not {len(statements)} statements")
+    statement = statements[0]
+    if statement.type != duckdb.StatementType.SELECT:
+        word = (statement.query.split() or [statement.type.name])[0].upper()[:20]
+        raise QueryRefused(f"only SELECT (or WITH … SELECT) is run, not {word}: the dataset is read-only")
 
 
 def _arrow(con, sql: str) -> pa.Table:
     rel = con.sql(sql)
-    if rel is None:  # a statement without a result (CREATE …)
+    if rel is None:  # a statement without a result
         return pa.table({})
     # DuckDB 2 names it to_arrow_table(); DuckDB 1 arrow().
     fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
@@ -48,46 +133,174 @@ def _arrow(con, sql: str) -> pa.Table:
 
 
 def run_query(root: str | Path, sql: str) -> pa.Table:
-    """Run SQL over the dataset's views; return the result as an Arrow table."""
-    return _arrow(connect(root), sql)
+    """Run one SELECT over the dataset's views; return the result as an Arrow table.
+    Raises QueryRefused for any other statement, duckdb.Error for SQL that fails (reading
+    a file outside the dataset is a duckdb.PermissionException)."""
+    con = connect(root)
+    try:
+        check_read_only(con, sql)
+        return _arrow(con, sql)
+    finally:
+        # Closed at once: a connection left to the garbage collector (an exception's frames
+        # hold it) could be collected in a forked batch worker, where DuckDB's threads are gone.
+        con.close()
+
+
+# --- export -------------------------------------------------------------------------------
+
+def _is_text(typ: pa.DataType) -> bool:
+    return (pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_list(typ)
+            or pa.types.is_large_list(typ) or (pa.types.is_dictionary(typ) and _is_text(typ.value_type)))
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet cannot read as a formula: one starting with = + - @, a tab
+    or a carriage return gets a leading single quote (OWASP's advice on CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _plain(value) -> object:
+    """An Arrow value as CSV/xlsx shows it: Decimals without exponent, lists as JSON."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value), ensure_ascii=False, default=str)
+    return value
+
+
+def _columns(table: pa.Table) -> Iterable[tuple[str, bool, list]]:
+    for name, column in zip(table.column_names, table.columns):
+        yield name, _is_text(column.type), column.to_pylist()
+
+
+def write_csv(table: pa.Table, fh: IO[str]) -> None:
+    """Write an Arrow table as CSV: amounts as plain decimals, nulls empty, every text value
+    neutralised (`=100%` → `'=100%`); numbers, negative ones too, stay numbers."""
+    # CRLF rows (RFC 4180): a field holding \r or \n is then always quoted.
+    writer = csv.writer(fh, lineterminator="\r\n")
+    writer.writerow(table.column_names)
+    cells = []
+    for _, text, values in _columns(table):
+        if text:
+            cells.append(["" if v is None else neutralise(v if isinstance(v, str) else _plain(v)) for v in values])
+        else:
+            cells.append(["" if v is None else str(_plain(v)) for v in values])
+    writer.writerows(zip(*cells))
+
+
+def _atomic_open(target: Path, mode: str = "w", **kwargs) -> tuple[Path, IO]:
+    """A hidden temporary file beside `target` (renamed into place by the caller)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
+    try:
+        return Path(tmp), os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_csv(table: pa.Table, target: Path) -> Path:
+    """Write a CSV file (UTF-8 with BOM, so Excel reads the Chinese) atomically."""
+    tmp, fh = _atomic_open(target, encoding="utf-8-sig", newline="")
+    try:
+        with fh:
+            write_csv(table, fh)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _xlsx_rows(sheet, table: pa.Table):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+
+    def text_cell(value: str):
+        # Control characters cannot be stored in a worksheet: shown as U+FFFD.
+        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+        cell.data_type = "s"  # a string cell, whatever it starts with: never a formula
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True  # Excel keeps it text when the cell is edited, too
+        return cell
+
+    yield [text_cell(name) for name in table.column_names]
+    columns = []
+    for name, text, values in _columns(table):
+        out = []
+        for v in values:
+            if v is None:
+                out.append(None)
+            elif text:
+                out.append(text_cell(v if isinstance(v, str) else _plain(v)))
+            elif isinstance(v, datetime) and v.tzinfo is not None:
+                out.append(v.astimezone(timezone.utc).replace(tzinfo=None))  # Excel has no time zones
+            elif isinstance(v, (int, float, Decimal, date)):
+                out.append(v)
+            else:
+                out.append(text_cell(str(v)))
+        columns.append(out)
+    yield from (list(row) for row in zip(*columns))
+
+
+def _check_xlsx_limits(tables: dict[str, pa.Table]) -> None:
+    """Raise ExportTooLarge for a sheet over Excel's rows or a text over its cell size."""
+    import pyarrow.compute as pc
+
+    for kind, table in tables.items():
+        if table.num_rows + 1 > XLSX_MAX_ROWS:
+            raise ExportTooLarge(f"{kind}: {table.num_rows:,} rows do not fit an xlsx sheet "
+                                 f"({XLSX_MAX_ROWS - 1:,} at most); use --format csv")
+        for name, column in zip(table.column_names, table.columns):
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                longest = pc.max(pc.utf8_length(column)).as_py() or 0
+            elif _is_text(column.type):
+                longest = max((len(str(_plain(v))) for v in column.to_pylist() if v is not None), default=0)
+            else:
+                continue
+            if longest > XLSX_MAX_CELL:
+                raise ExportTooLarge(f"{kind}.{name}: a value of {longest:,} characters does not fit an xlsx "
+                                     f"cell ({XLSX_MAX_CELL:,} at most); use --format csv")
+
+
+def save_xlsx(tables: dict[str, pa.Table], target: Path) -> Path:
+    """Write one sheet per table into one workbook, atomically. Every text is a string
+    cell; a sheet over Excel's row limit or a text over its cell limit raises ExportTooLarge
+    before anything is written."""
+    from openpyxl import Workbook
+
+    _check_xlsx_limits(tables)
+    book = Workbook(write_only=True)
+    for kind, table in tables.items():
+        sheet = book.create_sheet(kind[:31])
+        sheet.freeze_panes = "A2"
+        for row in _xlsx_rows(sheet, table):
+            sheet.append(row)
+    tmp, fh = _atomic_open(target, "wb")
+    try:
+        with fh:
+            book.save(fh)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def export(root: str | Path, fmt: str, out: str | Path) -> list[Path]:
     """Write every record kind (and the manifest) as CSV files (UTF-8 with BOM, so Excel
-    reads the Chinese text) into folder `out`, or as sheets of one xlsx workbook `out`."""
+    reads the Chinese text) into folder `out`, or as sheets of one xlsx workbook `out`.
+    Text never becomes a formula: xlsx text cells are string cells, CSV text starting
+    with = + - @ (tab, CR) is prefixed with a single quote."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
     con = connect(root)
-    kinds = list(RECORD_KINDS) + (["manifest"] if (Path(root) / MANIFEST).exists() else [])
-    frames = {k: _arrow(con, f"SELECT * FROM {k}").to_pandas() for k in kinds}
+    try:
+        kinds = list(RECORD_KINDS) + (["manifest"] if (Path(root) / MANIFEST).is_file() else [])
+        tables = {k: _arrow(con, f"SELECT * FROM {k}") for k in kinds}
+    finally:
+        con.close()
     out = Path(out)
     if fmt == "csv":
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for kind, frame in frames.items():
-            target = out / f"{kind}.csv"
-            frame.to_csv(target, index=False, encoding="utf-8-sig")
-            written.append(target)
-        return written
-    if fmt == "xlsx":
-        import os
-
-        import pandas as pd
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        try:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for kind, frame in frames.items():
-                    for col in frame.columns:
-                        if hasattr(frame[col], "dt") and getattr(frame[col].dt, "tz", None) is not None:
-                            frame[col] = frame[col].dt.tz_localize(None)  # Excel has no time zones
-                        elif frame[col].dtype == object:
-                            # Control characters cannot be stored in a worksheet: shown as U+FFFD.
-                            frame[col] = frame[col].map(
-                                lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v)
-                    frame.to_excel(writer, sheet_name=kind[:31], index=False)
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return [out]
-    raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
+        return [save_csv(table, out / f"{kind}.csv") for kind, table in tables.items()]
+    return [save_xlsx(tables, out)]
