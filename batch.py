@@ -219,6 +219,18 @@ def run_isolated(tasks: list[Task], root: str, workers: int, timeout: float, mem
             running.pop(sentinel)[1].close()
 
 
+DASK_HINT = "--engine dask needs Dask's distributed scheduler, an optional extra: pip install 'yusuan[dask]'"
+
+
+def require_dask() -> None:
+    """Raise ImportError naming the extra to install when Dask (distributed) is missing."""
+    try:
+        import dask  # noqa: F401
+        import dask.distributed  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f"{DASK_HINT} ({exc})") from exc
+
+
 def _dask_task(task: Task, root: str, timeout: float, memory_mb: int | None) -> dict:
     out: list[ManifestEntry] = []
     run_isolated([task], root, 1, timeout, memory_mb, out.append)
@@ -229,6 +241,7 @@ def run_dask(tasks: list[Task], root: str, workers: int, timeout: float, memory_
              on_done: Callable[[ManifestEntry], None], scheduler: str | None = None) -> None:
     """Run the same per-file task on a Dask cluster: `scheduler` to join one, else a
     LocalCluster of `workers` processes (non-daemonic, so each task forks its child)."""
+    require_dask()
     import dask
     from dask.distributed import Client, LocalCluster, as_completed
 

@@ -13,10 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
-from .errors import UnreadableDocument
-from .extract.pdf_reader import DEFAULT_ENGINE, ENGINES
-from .pipeline import Result, extract_document
-from .writer import write_parquet
+
+# `yusuan --help` and `--version` must stay quick: pandas, pyarrow, duckdb, dask and the
+# pipeline are imported inside the commands that need them, never here.
+DEFAULT_ENGINE = "pdfium"  # extract.pdf_reader.DEFAULT_ENGINE (a test keeps the two equal)
+PDF_ENGINES = ("pdfium", "pdfplumber")  # extract.pdf_reader.ENGINES
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +41,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """yusuan: budget documents → Parquet, checked to add up."""
 
 
-def _summary(result: Result, written: dict[str, Path] | None) -> None:
+def _summary(result, written: dict[str, Path] | None) -> None:
     doc = result.document
     console.print(f"[bold]{escape(doc.source)}[/bold]  ({doc.source_kind}, {doc.pages} pages, doc_id {doc.doc_id})")
     console.print(f"  {doc.doc_type} · {escape(doc.department or 'department unknown')} · "
@@ -76,7 +77,7 @@ def _summary(result: Result, written: dict[str, Path] | None) -> None:
     console.print(f"  elapsed {result.elapsed:.2f} s")
 
 
-def _report(result: Result) -> None:
+def _report(result) -> None:
     tab = Table(title="identities checked", show_header=True, header_style="bold", box=None)
     for col in ("status", "rule", "table", "code", "column", "printed", "expected", "identity"):
         tab.add_column(col)
@@ -88,7 +89,7 @@ def _report(result: Result) -> None:
     console.print(tab)
 
 
-def _checks_json(result: Result) -> str:
+def _checks_json(result) -> str:
     return json.dumps([c.as_json() for c in result.checks], ensure_ascii=False, indent=1)
 
 
@@ -109,8 +110,12 @@ def extract(
     Exit code 0: read, every identity holds. 1: error findings (records are still written).
     2: the file could not be read at all.
     """
-    if engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine not in PDF_ENGINES:
+        _fail(f"--engine must be one of {', '.join(PDF_ENGINES)}, not {engine!r}")
+    from .errors import UnreadableDocument
+    from .pipeline import extract_document
+    from .writer import write_parquet
+
     try:
         result = extract_document(file, password=password, engine=engine)
     except UnreadableDocument as exc:
@@ -139,7 +144,8 @@ def batch(
     inputs: list[Path] = typer.Argument(..., help="Folders (searched recursively) or files: every .pdf and .txt."),
     out: Path = typer.Option(..., "-o", "--out", help="Dataset folder (created if missing; a rerun resumes)."),
     workers: int = typer.Option(0, "--workers", help="Files extracted at once (0: one per CPU)."),
-    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask."),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask (the optional extra: "
+                               "pip install 'yusuan[dask]')."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address to join "
                                             "(without it, --engine dask starts a LocalCluster)."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds one file may take before it is marked failed."),
@@ -154,11 +160,15 @@ def batch(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .batch import default_workers, run_batch
+    from .batch import default_workers, require_dask, run_batch
 
     if engine not in ("local", "dask"):
-        sys.stderr.write(f"yusuan: error: --engine must be local or dask, not {engine!r}\n")
-        raise typer.Exit(EXIT_UNREADABLE)
+        _fail(f"--engine must be local or dask, not {engine!r}")
+    if engine == "dask":
+        try:
+            require_dask()
+        except ImportError as exc:
+            _fail(str(exc))
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         sys.stderr.write(f"yusuan: error: {missing[0]}: no such file or folder\n")

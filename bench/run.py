@@ -7,6 +7,8 @@ input, as a ratio, so numbers from different machines compare:
   columns and checks over reading;
 - pdf: the whole pipeline on each real PDF in ../shared/real/ (skipped when absent) vs.
   pdfplumber's own `extract_tables()` on the same pages;
+- cli: `yusuan --help` and `--version` in a fresh interpreter (median of 3) vs. a bare
+  `python -c pass`;
 - batch: `yusuan batch` over N copies of the samples (bytes varied so none is a
   duplicate) with 1 and with 2 workers: files/s, pages/s and the scaling ratio.
 """
@@ -117,12 +119,36 @@ def bench_batch(copies: int) -> None:
         print(f"batch scaling 2 workers vs 1: {rates[2] / rates[1]:.2f}x")
 
 
+def bench_cli(repeat: int) -> None:
+    """`yusuan --help` and `--version` in a fresh interpreter (the budget: 0.5 s), median of
+    `repeat` runs, beside a bare `python -c pass` on the same machine."""
+    import statistics
+    import subprocess
+    import sys
+
+    def median(*args: str) -> float:
+        times = []
+        for _ in range(max(3, repeat)):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, *args], capture_output=True, check=False)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    bare = median("-c", "pass")
+    for flag in ("--help", "--version"):
+        took = median("-c", "from yusuan.cli import main; main()", flag)
+        print(f"cli   yusuan {flag:9}: {took * 1000:6.0f} ms (budget 500 ms)   bare python {bare * 1000:4.0f} ms   "
+              f"ratio = {took / bare:4.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["text", "pdf", "batch"])
+    parser.add_argument("--only", choices=["cli", "text", "pdf", "batch"])
     parser.add_argument("--copies", type=int, default=200, help="files in the batch benchmark")
     args = parser.parse_args()
+    if args.only in (None, "cli"):
+        bench_cli(args.repeat)
     if args.only in (None, "text"):
         bench_text(args.repeat)
     if args.only in (None, "pdf"):

@@ -270,3 +270,85 @@ def test_query_and_export_refuse_a_folder_that_is_neither(tmp_path):
                  ("export", tmp_path / "empty", "--format", "csv", "-o", tmp_path / "x")):
         result = invoke(*args)
         assert result.exit_code == 2 and "not a dataset folder" in result.stderr, result.stderr
+
+
+# ── 8. a quick CLI ────────────────────────────────────────────────────────────────────
+
+HEAVY = ("pandas", "pyarrow", "dask", "distributed", "duckdb", "pdfplumber", "pdfminer", "pypdfium2",
+         "openpyxl", "numpy", "yusuan.pipeline")
+
+_PROBE = """
+import json, sys, time
+started = time.perf_counter()
+from yusuan.cli import main
+sys.argv = ["yusuan", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.flush()
+print(json.dumps({"code": code, "seconds": time.perf_counter() - started,
+                  "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _probe(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=60)
+    return json.loads(proc.stderr.strip().splitlines()[-1]) | {"stdout": proc.stdout}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], [], ["batch", "--help"], ["query", "--help"],
+                                  ["export", "--help"], ["extract", "--help"]])
+def test_help_and_version_import_nothing_heavy(args):
+    """`--help` timed in a subprocess: the time is printed (the benchmark reports it too);
+    what the test asserts is the cause of slowness, the heavy imports, being absent."""
+    probe = _probe(*args)
+    loaded = [m for m in probe["modules"] if m.split(".")[0] in HEAVY or m in HEAVY]
+    assert loaded == [], loaded
+    assert probe["code"] in (0, 2, None)  # no arguments prints the help, exit 2 in click
+    print(f"yusuan {' '.join(args)}: {probe['seconds'] * 1000:.0f} ms in-process")
+    if args == ["--version"]:
+        assert probe["stdout"].strip() == f"yusuan {yusuan.__version__}"
+    elif args:
+        assert "Usage" in probe["stdout"]
+
+
+def test_cli_engine_names_match_the_reader():
+    from yusuan import cli
+    from yusuan.extract import pdf_reader
+
+    assert cli.DEFAULT_ENGINE == pdf_reader.DEFAULT_ENGINE and cli.PDF_ENGINES == pdf_reader.ENGINES
+
+
+def test_lazy_package_attributes():
+    proc = subprocess.run([sys.executable, "-c", "import sys, yusuan; assert 'yusuan.pipeline' not in sys.modules; "
+                           "r = yusuan.Result; assert yusuan.extract_document.__module__ == 'yusuan.pipeline'; "
+                           "print(sorted(set(yusuan.__all__) - set(dir(yusuan))))"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
+    with pytest.raises(AttributeError):
+        yusuan.no_such_thing  # noqa: B018
+
+
+def test_dask_engine_without_dask_says_how_to_install(tmp_path):
+    code = ("import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
+            "from yusuan.cli import main; main()")
+    proc = subprocess.run([sys.executable, "-c", code, "batch", str(ROOT / "samples"), "-o", str(tmp_path / "ds"),
+                           "--engine", "dask"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "pip install 'yusuan[dask]'" in proc.stderr, proc.stderr
+    assert not (tmp_path / "ds").exists()
+
+
+def test_dependencies_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(reqs: list[str]) -> set[str]:
+        return {r.split(">")[0].split("=")[0].split("[")[0].strip() for r in reqs}
+
+    assert "pypdfium2" in names(project["dependencies"])
+    assert "dask" not in names(project["dependencies"])
+    extras = project["optional-dependencies"]
+    assert any(r.startswith("dask[distributed]") for r in extras["dask"])
+    assert any(r.startswith("dask[distributed]") for r in extras["test"])  # `make test` tests the Dask path
+    assert {"pytest", "hypothesis", "reportlab"} <= names(extras["test"])
