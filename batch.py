@@ -150,9 +150,21 @@ def extract_one(task: Task, root: str) -> ManifestEntry:
     return entry("findings" if result.errors else "ok", pages=doc.pages)
 
 
+def _address_space() -> int:
+    """Bytes of address space this process holds now (0 where /proc is absent)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child(task: Task, root: str, memory_mb: int | None, conn) -> None:
     if memory_mb:
-        limit = memory_mb * 1024 * 1024
+        # The cap is what the file may add: a forked child inherits its parent's address
+        # space (a parent that ran DuckDB or pyarrow reserves gigabytes it never touches),
+        # which must not count against the file.
+        limit = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(extract_one(task, root).model_dump())

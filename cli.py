@@ -149,7 +149,8 @@ def batch(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address to join "
                                             "(without it, --engine dask starts a LocalCluster)."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds one file may take before it is marked failed."),
-    memory_mb: int = typer.Option(2048, "--memory-mb", help="Address-space cap per file, MiB (0: none)."),
+    memory_mb: int = typer.Option(2048, "--memory-mb", help="Address space one file may add to its worker, MiB "
+                                   "(0: no cap)."),
 ) -> None:
     """Convert every document below INPUTS into one Parquet dataset in OUT/.
 

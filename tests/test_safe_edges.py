@@ -352,3 +352,22 @@ def test_dependencies_declared():
     assert any(r.startswith("dask[distributed]") for r in extras["dask"])
     assert any(r.startswith("dask[distributed]") for r in extras["test"])  # `make test` tests the Dask path
     assert {"pytest", "hypothesis", "reportlab"} <= names(extras["test"])
+
+
+# ── the batch memory cap counts what a file adds, not what the parent reserved ───────
+
+def test_memory_cap_ignores_the_address_space_a_parent_reserved(tmp_path):
+    """A process that ran DuckDB (or pyarrow) holds gigabytes of reserved, untouched address
+    space; its forked workers inherit it, and a cap on the whole address space failed every
+    PDF of a later batch (`PDF could not be read to the end (OSError)`)."""
+    import mmap
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(SEED_TARGETS.read_bytes())
+    reserved = mmap.mmap(-1, 3 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0))
+    try:
+        result = run_batch([src], tmp_path / "ds", workers=1, memory_mb=512)
+    finally:
+        reserved.close()
+    assert [e.status for e in result.entries.values()] == ["ok"], [e.error for e in result.entries.values()]
