@@ -6,14 +6,26 @@ gives a `ProseFigure` record and an identity: the table cell must round to the p
 figure (|cell − figure| ≤ half a unit of its last printed digit). Like every identity it
 also helps decide columns the text left open. A cell that is not in the document makes
 the check `not_checked`. `A-B-C` paths (2025 documents) read like `A（类）B（款）C（项）`.
+
+Besides the [[figure]] patterns (one per wording), prose.toml `[statements]` reads the
+figures any province's 预算情况说明 prints as `<label>(为|是|：)?<amount>万元` with one
+pattern and a list of label words (`本年收入预算合计`, `收入预算总计`, `公务接待费预算支出` …),
+each with the cells it may restate in the layouts that print them. A figure keeps all its
+candidate cells; the one checked is the first the document prints with its column. A
+document that prints no table still gives its figures (its kind read from its words).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from bisect import bisect_right
+from dataclasses import dataclass
 from decimal import Decimal
+from importlib import resources
 
-from ..domain import CHANGE_PATTERNS, COMPARISON, FIGURES, TABLES, CellRef
+from .. import domain
+from ..domain import CHANGE_PATTERNS, COMPARISON, DOMAIN, FIGURES, TABLES, CellRef, Profile, TableSpec
 from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
@@ -26,70 +38,232 @@ UNIT = "万元"
 _PATH = re.compile(r"(?P<name>[^（(]+)[（(](?P<level>类|款|项)[)）]")
 
 
-def _cell_for(spec, tables: set[str]) -> CellRef | None:
-    """The figure's cell in a document printing `tables`: the first alternative whose
-    table is printed, else the first of the document's kind (then not checked), else
-    None (the wording belongs to another kind of document)."""
-    kinds = {TABLES[t].doc_type for t in tables}
-    return (next((c for c in spec.cells if c.table_key in tables), None)
-            or next((c for c in spec.cells if TABLES[c.table_key].doc_type in kinds), None))
+@dataclass(frozen=True)
+class _Spec:
+    """One way prose states a figure: its regex, its label and the cells it may restate."""
+
+    regex: re.Pattern[str]
+    label: str
+    """The figure's label (`{name}` filled from the match); empty for a statement, whose
+    label is the label word it printed."""
+    cells: tuple[CellRef, ...]
+    words: tuple[str, ...] = ()
+    line_breaks: bool = False
+    """Read on the page's lines joined by line breaks (a label may start a line and may
+    be cut by one), else on the lines joined end to end."""
 
 
-def read_figures(pages: list[Page], doc_id: str, tables: set[str]) -> list[tuple[ProseFigure, CellRef]]:
-    """Given pages and the tables the document prints, return every prose figure with the
-    cell it restates."""
+def _word_regex(word: str) -> str:
+    """A label word whose brackets, colons and quotes match either width (text layers
+    mix them) and whose characters may be spaced out."""
     out = []
-    specs = [(spec, ref) for spec in FIGURES if (ref := _cell_for(spec, tables)) is not None]
+    for ch in word:
+        if ch in "（(":
+            out.append(r"[（(]")
+        elif ch in "）)":
+            out.append(r"[）)]")
+        elif ch in "：:":
+            out.append(r"[：:]")
+        elif ch in "“”\"":
+            out.append(r"[“”\"]?")
+        else:
+            out.append(re.escape(ch))
+    return r"\s*".join(out)
+
+
+def _load_statements() -> tuple[tuple[_Spec, ...], dict[str, re.Pattern[str]]]:
+    """prose.toml `[statements]` / `[[statement]]`: one regex per statement, built from
+    the shared pattern with that statement's label words (longest first)."""
+    raw = tomllib.loads(resources.files(domain).joinpath("prose.toml").read_text("utf-8"))
+    common = raw.get("statements")
+    if not common:
+        return (), {}
+    joiners = "|".join(_word_regex(j) for j in sorted(common["joiners"], key=len, reverse=True))
+    specs = []
+    for st in raw.get("statement", ()):
+        words = sorted(st["words"], key=len, reverse=True)
+        pattern = (common["pattern"].replace("{before}", common["before"]).replace("{joiners}", joiners)
+                   .replace("{labels}", "|".join(_word_regex(w) for w in words)))
+        cells = st["cell"] if isinstance(st["cell"], list) else [st["cell"]]
+        specs.append(_Spec(regex=re.compile(pattern), label="", cells=tuple(CellRef(**c) for c in cells),
+                           words=tuple(words), line_breaks=True))
+    kinds = {kind: re.compile(p) for kind, p in common.get("kinds", {}).items()}
+    return tuple(specs), kinds
+
+
+_STATEMENTS, _KINDS = _load_statements()
+_FIGURES = tuple(_Spec(regex=f.regex, label=f.label, cells=f.cells) for f in FIGURES)
+
+
+def _word_of(spec: _Spec, printed: str) -> str:
+    """The label word a statement printed, as its list spells it."""
+    printed = compact(printed.replace("\n", ""))
+    return next((w for w in spec.words if compact(w) == printed), printed)
+
+
+def _kinds_of(pages: list[Page], tables: set[str]) -> set[str]:
+    """The document's kinds: those of its tables, else the kind whose words its text
+    prints most (none when it prints none)."""
+    if tables:
+        return {TABLES[t].doc_type for t in tables if t in TABLES}
+    text = compact("".join(line for page in pages for line in page.lines))
+    counts = {kind: len(regex.findall(text)) for kind, regex in _KINDS.items()}
+    best = max(counts.values(), default=0)
+    return {kind for kind, n in counts.items() if n == best} if best else set()
+
+
+def _fits(ref: CellRef, specs: dict[str, TableSpec]) -> bool:
+    """True when a layout's table of the reference's key has its column (on its side)."""
+    spec = specs.get(ref.table_key)
+    if spec is None:
+        return False
+    if ref.side:
+        return ref.side in spec.sides and ref.column in spec.sides[ref.side].columns
+    return ref.column in spec.columns
+
+
+def _layouts_of(profile: Profile | None) -> tuple[dict[str, TableSpec], ...]:
+    """The table specs a figure's cell may fit: the document's profile, or when it is not
+    known every profile's."""
+    return (profile.tables,) if profile is not None else tuple(p.tables for p in DOMAIN.profiles.values())
+
+
+def read_figures(pages: list[Page], doc_id: str, tables: set[str],
+                 profile: Profile | None = None) -> list[tuple[ProseFigure, tuple[CellRef, ...]]]:
+    """Given pages, the tables the document prints and (best) its layout profile, return
+    every prose figure with the cells it may restate, in order of preference.
+
+    Run it on every document, tables or not: a narrative-only document's figures are
+    records too (its kind is read from its words; its cells are then not checked). One
+    printed amount is one figure: where a [[figure]] pattern and a statement both read
+    it, the first whose cells fit the document's layout gives the label, and the cells
+    of all of them are kept in that order.
+    """
+    kinds = _kinds_of(pages, tables)
+    if not kinds:
+        return []
+    layouts = _layouts_of(profile)
+
+    def usable(cell: CellRef) -> bool:
+        return cell.table_key in TABLES and TABLES[cell.table_key].doc_type in kinds
+
+    def fits_layout(cell: CellRef) -> bool:
+        return any(_fits(cell, specs) for specs in layouts)
+
+    out = []
     for page in pages:
         text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
-        for spec, ref in specs:
-            for m in spec.regex.finditer(text):
-                name = m.groupdict().get("name") or ""
-                raw = m.group("amount")
-                try:
-                    amount = parse_amount(raw)
-                except ValueError:
-                    continue
-                if not fits(amount * factor(UNIT)):
-                    continue  # more digits than 元 can hold: not a figure yusuan can restate
-                start = text.rfind("。", 0, m.start()) + 1
-                end = text.find("。", m.end())
-                sentence = text[start:end + 1 if end >= 0 else len(text)].strip()
-                cell = ref.model_copy(update={"row": ref.row.replace("{name}", name)})
-                out.append((ProseFigure(doc_id=doc_id, page=page.number, label=spec.label.replace("{name}", name),
-                                        amount=amount * factor(UNIT), raw=raw, unit=UNIT, sentence=sentence), cell))
+        broken = "\n".join(page.lines)
+        # Positions in `broken` → positions in `text` (one line break less per line before).
+        starts = [0]
+        for line in page.lines:
+            starts.append(starts[-1] + len(line) + 1)
+
+        def plain(pos: int) -> int:
+            return pos - (bisect_right(starts, pos) - 1)
+
+        found: dict[int, list[tuple[str, str, tuple[CellRef, ...], int, int]]] = {}
+        for spec in (*_FIGURES, *_STATEMENTS):
+            cells = tuple(c for c in spec.cells if usable(c))
+            if not cells:
+                continue  # the wording belongs to another kind of document
+            at = plain if spec.line_breaks else (lambda pos: pos)
+            for m in spec.regex.finditer(broken if spec.line_breaks else text):
+                name = (m.groupdict().get("name") or "").strip()
+                label = spec.label.replace("{name}", name) if spec.label else _word_of(spec, m.group("label"))
+                named = tuple(c.model_copy(update={"row": c.row.replace("{name}", name)}) for c in cells)
+                found.setdefault(at(m.start("amount")), []).append(
+                    (label, m.group("amount"), named, at(m.start()), at(m.end())))
+        for pos in sorted(found):
+            readings = found[pos]
+            best = next((r for r in readings if any(fits_layout(c) for c in r[2])), readings[0])
+            label, raw, _, m_start, m_end = best
+            try:
+                amount = parse_amount(raw)
+            except ValueError:
+                continue
+            if not fits(amount * factor(UNIT)):
+                continue  # more digits than 元 can hold: not a figure yusuan can restate
+            cells = tuple(dict.fromkeys(c for r in (best, *readings) for c in r[2]))
+            # Cells that fit the layout first, each group in the order read.
+            cells = tuple(c for c in cells if fits_layout(c)) + tuple(c for c in cells if not fits_layout(c))
+            start = text.rfind("。", 0, m_start) + 1
+            end = text.find("。", m_end)
+            sentence = text[start:end + 1 if end >= 0 else len(text)].strip()
+            out.append((ProseFigure(doc_id=doc_id, page=page.number, label=label, amount=amount * factor(UNIT),
+                                    raw=raw, unit=UNIT, sentence=sentence), cells))
     return out
+
+
+def _path_parts(text: str) -> list[tuple[str | None, str]]:
+    """`A（类）B（款）C（项）` → [(类, A), (款, B), (项, C)]; `A-B-C` → [(None, A), …]
+    (names compacted)."""
+    marked = [(m.group("level"), compact(m.group("name"))) for m in _PATH.finditer(text)]
+    return marked or [(None, compact(x)) for x in re.split(r"\s*[-－—]\s*", text) if x.strip()]
 
 
 def _path_names(text: str) -> list[str]:
     """`A（类）B（款）C（项）` or `A-B-C` → [A, B, C] (compacted)."""
-    marked = [compact(m.group("name")) for m in _PATH.finditer(text)]
-    return marked or [compact(x) for x in re.split(r"\s*[-－—]\s*", text) if x.strip()]
+    return [name for _, name in _path_parts(text)]
 
 
 def _row_for(ref: CellRef, index: Index) -> str:
-    """Translate class:/path: rows into codes; other rows pass through."""
+    """Translate class:/path: rows into codes; other rows pass through. A path may start
+    at its 款 (`政协事务（款）行政运行（项）`, the 类 being the heading above it): the one 款
+    of that name in the table."""
     table = ref.table_key
     if not ref.row.startswith(("class:", "path:")):
         return ref.row
-    names = _path_names(ref.row.split(":", 1)[1])
-    code = index.classes.get(table, {}).get(names[0])
-    if code is None:
-        raise _Missing(f"no 类 {names[0]} in {table}")
-    for name in names[1:3]:
-        kids = [c for c, r in index.by_code.get(table, {}).items()
-                if r.source.parent_code == code and compact(r.source.name) == name]
+    parts = _path_parts(ref.row.split(":", 1)[1])
+    rows = index.by_code.get(table, {})
+    if parts[0][0] == "款":
+        name = parts[0][1]
+        found = [c for c, r in rows.items() if r.source.level == 2 and compact(r.source.name) == name]
+        if len(found) != 1:
+            raise _Missing(f"{len(found)} 款 named {name} in {table}")
+        code, rest = found[0], [n for _, n in parts[1:2]]
+    else:
+        names = [n for _, n in parts]
+        code = index.classes.get(table, {}).get(names[0])
+        if code is None:
+            raise _Missing(f"no 类 {names[0]} in {table}")
+        rest = names[1:3]
+    for name in rest:
+        kids = [c for c, r in rows.items() if r.source.parent_code == code and compact(r.source.name) == name]
         if len(kids) != 1:
             raise _Missing(f"no row {name} under {code} in {table}")
         code = kids[0]
     return code
 
 
-def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) -> tuple[list[Identity], list[Check]]:
-    """Given prose figures, return an identity per figure whose cell is in the document
-    (cell = figure, to the figure's printed precision) and `not_checked` for the others."""
+def _printed(ref: CellRef, index: Index) -> bool:
+    layout = index.layouts.get(ref.table_key)
+    return layout is not None and ref.column in layout.columns.get(ref.side, ())
+
+
+def _choose(cells: tuple[CellRef, ...], index: Index) -> CellRef:
+    """The cell a figure is checked against: the first printed with its column, else the
+    first the document's layout has, else the first."""
+    specs = getattr(index, "tables", TABLES)
+    return (next((c for c in cells if _printed(c, index)), None)
+            or next((c for c in cells if _fits(c, specs)), None)
+            or cells[0])
+
+
+def figure_identities(figures: list[tuple[ProseFigure, CellRef | tuple[CellRef, ...]]],
+                      index: Index) -> tuple[list[Identity], list[Check]]:
+    """Given prose figures with the cells they may restate, return an identity per figure
+    whose cell is in the document (cell = figure, to the figure's printed precision) and
+    `not_checked` for the others (no such table, column or row: another layout family's
+    table of that key, or wording that names no printed row)."""
     identities, checks = [], []
-    for fig, ref in figures:
+    if not index.layouts:
+        return identities, checks  # a narrative-only document: its figures are records, nothing to check
+    for fig, cells in figures:
+        cells = (cells,) if isinstance(cells, CellRef) else tuple(cells)
+        if not cells:
+            continue  # a figure no table restates: a record, nothing to check
+        ref = _choose(cells, index)
         label = f"prose p.{fig.page} {fig.label} {fig.raw}{fig.unit} = {ref.table_key}[{ref.row}].{ref.column}"
         try:
             if ref.table_key not in index.layouts:
@@ -98,7 +272,12 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef]], index: Index) 
                 # Another layout family's table of that key (a list of funding sources
                 # where the figure names a coded table's 合计 column): nothing to compare.
                 raise _Missing(f"{ref.table_key} prints no column {ref.column}")
-            terms = _resolve(ref, index, _row_for(ref, index))
+            row = _row_for(ref, index)
+            terms = _resolve(ref, index, row)
+            if not terms and index.layouts[ref.table_key].rows and fig.amount != 0:
+                # The table prints no such row (an item of another template): a figure
+                # the table does not state is not contradicted by it.
+                raise _Missing(f"{ref.table_key} prints no row {row}")
         except _Missing as missing:
             checks.append(Check(rule="prose_vs_table", status="not_checked", table=ref.table_key, code=fig.label,
                                 column=ref.column, page=fig.page, label=f"{label}: {missing}"))
