@@ -43,6 +43,7 @@ from .validate.checks import evaluate
 from .validate.consistency import check_headings, check_tables
 from .validate.projects import check_projects
 from .validate.report import Report, build_report
+from .validate.wording import check_wording
 from .validate.prose import check_changes, check_comparisons, figure_identities, read_figures
 
 
@@ -243,7 +244,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     rows, layouts, prep_issues = prepare(parsed, profile)
     index = identity_builder.Index(rows, layouts, profile)
     identities, not_checked, structure_issues = identity_builder.build(index)
-    figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}) if parsed.tables else []
+    # Every document's prose figures, narrative-only ones too (their cells then not checked).
+    figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}, profile)
     prose_identities, prose_not_checked = figure_identities(figures, index)
     identities += prose_identities
     not_checked += prose_not_checked
@@ -257,6 +259,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
     if doc_type:
         issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type, profile)
+    # Wording rules read every page, narrative-only documents too.
+    issues += check_wording(pages, parsed.fiscal_year, parsed.scope, department=parsed.department)
     projects, items, indicators, form_issues, form_checks, form_pages = _forms(
         pages, found_forms, doc_id, parsed.fiscal_year)
     checks += form_checks

@@ -1,14 +1,21 @@
 """Pages of lines → the document's tables (`ParsedDocument`).
 
-Titles find the tables. A page's lines go to the table whose title is on that page; a
-page without a title but with data rows continues the table before it. Two layouts are
-handled without being told which one a document uses:
+Segmentation first: titles (extract.titles, by grammar, with the document's profile)
+cut each page into table sections. A page's lines go to the table whose title is on that
+page; a page without a title but with data rows continues the table before it, unless a
+form claims the page. A section ends at the next title (known or not: a table no kind
+fits is kept as cells), at prose or a part heading printed below it, at a page of
+prose; table numbers on their own line and page numbers are no content; 目录 pages are
+no tables. Amount rows in a ruling that no section claims are reported (`unread`). Two
+layouts are handled without being told which one a document uses:
 - title first (published PDFs): lines after a title belong to it, lines before the first
   title of a page continue the previous table;
 - title after the data (the raw text of seed 000): the rows of a page come first and its
   title, unit and header cells after them, scrambled.
-Within a table, each line is read by the row grammar of the table's shape (extract.rows);
-every line that is not a row is header text, used later to find the printed columns.
+Then each table is read: every table's cells with their header paths (extract.cells);
+for a profile read by lines, each line by the row grammar of the table's shape
+(extract.rows), every line that is not a row being header text used later to find the
+printed columns; for a profile read by cells, its rows from the cells by shape.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from ..normalize.text import compact, fold, has_cjk
 from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, SourceRow
 from . import rows as row_grammar
 from .cells import read_cells, shape_rows
+from .facts import document_facts
 from .titles import PART_HEADING, Title, parse_title
 
 # Matched on the compacted line: text layers space CJK out (`单位： 万 元`), and some write
@@ -406,6 +414,7 @@ def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozens
     current: _Acc | None = None
     years: Counter[int] = Counter()
     unread: list[tuple[int, str]] = []
+    title_lines: list[str] = []
     for page in pages:
         head, segments, prose = _segments(page, profile)
         if page.problem:
@@ -425,6 +434,7 @@ def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozens
         elif not segments and not head_data and not page.problem:
             current = None  # a prose page ends the table before it
         for title, line, lines in segments:
+            title_lines.append(line)
             if title.year:
                 years[title.year] += 1
             if title.key is None:
@@ -437,11 +447,12 @@ def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozens
             current = None
     tables = [_finish(acc, profile, issues) for acc in accs.values()]
     others = [_finish(acc, profile, issues) for acc in unclassified]
-    all_lines = [line for p in pages for line in p.lines]
+    facts = document_facts([line for p in pages for line in p.lines], title_lines)
     return ParsedDocument(
         pages=len(pages),
-        department=_department(all_lines),
-        fiscal_year=years.most_common(1)[0][0] if years else _fiscal_year(all_lines),
+        department=facts.department,
+        fiscal_year=facts.fiscal_year,
+        scope=facts.scope,
         tables=tuple(tables),
         issues=tuple(issues),
         unclassified=tuple(others),
@@ -502,21 +513,3 @@ def resolve_misprinted_codes(table: str, rows: list[SourceRow], issues: list[Par
                 del last[deeper]
         out.append(row)
     return out
-
-
-def _department(lines: list[str]) -> str | None:
-    for line in lines:
-        for pattern in DOCUMENT.department_res:
-            m = pattern.search(fold(line))
-            if m:
-                return m.group("name").strip()
-    return None
-
-
-def _fiscal_year(lines: list[str]) -> int | None:
-    for line in lines:
-        for pattern in DOCUMENT.fiscal_year_res:
-            m = pattern.search(fold(line))
-            if m:
-                return int(m.group("year"))
-    return None
