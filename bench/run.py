@@ -10,13 +10,18 @@ input, as a ratio, so numbers from different machines compare:
 - cli: `yusuan --help` and `--version` in a fresh interpreter (median of 3) vs. a bare
   `python -c pass`;
 - batch: `yusuan batch` over N copies of the samples (bytes varied so none is a
-  duplicate) with 1 and with 2 workers: files/s, pages/s and the scaling ratio.
+  duplicate) with 1 and with 2 workers: files/s, pages/s and the scaling ratio;
+- scale: the whole pipeline on one long PDF vs. a short one, both made of the real PDFs'
+  pages (all of them in name order, over and over, written to a temporary folder): time
+  per page must not grow with length, t(2,000 pages) <= 12 x t(200 pages).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,9 +101,55 @@ def bench_pdf(repeat: int) -> None:
           f"(target >= 10x), pdfplumber pipeline {totals['tables'] / totals['pdfplumber']:.2f}x")
 
 
-def bench_batch(copies: int) -> None:
-    import tempfile
+def _concatenation(pdfs: list[Path], pages: int) -> bytes:
+    """A PDF of `pages` pages: the pages of `pdfs` in order, over and over."""
+    import pypdfium2 as pdfium
 
+    sources = [pdfium.PdfDocument(p) for p in pdfs]
+    out = pdfium.PdfDocument.new()
+    try:
+        while len(out) < pages:
+            for src in sources:
+                take = min(len(src), pages - len(out))
+                if take <= 0:
+                    break
+                out.import_pages(src, list(range(take)))
+        buf = io.BytesIO()
+        out.save(buf)
+        return buf.getvalue()
+    finally:
+        out.close()
+        for src in sources:
+            src.close()
+
+
+SCALE_TARGET = 12.0
+"""Largest t(long)/t(short) accepted for 10x the pages (10x: time per page constant)."""
+
+
+def bench_scale(repeat: int, short: int, long: int) -> None:
+    """Whole pipeline (default engine, from the file) on a `long`-page vs a `short`-page
+    concatenation of the real PDFs' pages. A long document prints the same tables again
+    (every body of a compendium prints the same set): time per page must not grow."""
+    pdfs = sorted(REAL.glob("*.pdf"))
+    if not pdfs:
+        print(f"scale skipped: {REAL} is absent")
+        return
+    took = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for pages in (short, long):
+            path = Path(tmp) / f"concat-{pages}.pdf"
+            path.write_bytes(_concatenation(pdfs, pages))
+            took[pages] = _best(lambda: yusuan.extract_document(path), repeat)
+            print(f"scale {pages:5d} pages (the {len(pdfs)} real PDFs, over and over): {took[pages]:7.2f} s "
+                  f"({pages / took[pages]:6.1f} pages/s)")
+    ratio = took[long] / took[short]
+    target = SCALE_TARGET * long / short / 10
+    print(f"scale ratio t({long})/t({short}) = {ratio:.1f}x for {long / short:g}x the pages "
+          f"(target <= {target:g}x): {'ok' if ratio <= target else 'TOO SLOW'}")
+
+
+def bench_batch(copies: int) -> None:
     from yusuan.batch import run_batch
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,8 +195,10 @@ def bench_cli(repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["cli", "text", "pdf", "batch"])
+    parser.add_argument("--only", choices=["cli", "text", "pdf", "batch", "scale"])
     parser.add_argument("--copies", type=int, default=200, help="files in the batch benchmark")
+    parser.add_argument("--scale-pages", type=int, nargs=2, default=(200, 2000), metavar=("SHORT", "LONG"),
+                        help="pages of the two concatenations of the scaling benchmark (quicker: 100 1000)")
     args = parser.parse_args()
     if args.only in (None, "cli"):
         bench_cli(args.repeat)
@@ -155,6 +208,8 @@ def main() -> None:
         bench_pdf(args.repeat)
     if args.only in (None, "batch"):
         bench_batch(args.copies)
+    if args.only in (None, "scale"):
+        bench_scale(args.repeat, *args.scale_pages)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..schemas.intermediate import Assignment, Identity, ParseIssue, Row
-from .solver import UNBOUNDED, Constraint, Problem, SearchLimit, revise
+from .solver import UNBOUNDED, Constraint, Problem, SearchLimit, forget, revise
 
 RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
               "summary_subtotal": 3, "summary_balance": 3, "summary_vs_table": 4,
@@ -128,7 +128,15 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
     out = ColumnDecision()
     if not rows:
         return out
-    deadline = time.monotonic() + time_budget
+    forget()
+    try:
+        return _decide(rows, identities, node_limit, time.monotonic() + time_budget, out)
+    finally:
+        forget()
+
+
+def _decide(rows: list[Row], identities: list[Identity], node_limit: int, deadline: float,
+            out: ColumnDecision) -> ColumnDecision:
     scale = _scale(rows, identities)
     sizes = [max(len(r.domain), 1) for r in rows]
     # An identity that holds over rows that each have one possible placement (read from
@@ -178,7 +186,9 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
         unproven: set[int] = set()
         for k, v in enumerate(comp_vars):
             solution[v] = found[k]
-        for k, v in enumerate(comp_vars):
+        # Only a row left open at the root can be placed otherwise by another solution.
+        open_at_root = [(k, v) for k, v in enumerate(comp_vars) if len(root[k]) > 1]
+        for k, v in open_at_root:
             row = rows[v]
             for alt in root[k]:
                 if alt == found[k] or alt in alternatives[k] or _printed(row, row.domain[alt]) == _printed(
@@ -190,7 +200,7 @@ def decide(rows: list[Row], identities: list[Identity], node_limit: int = 5000,
                     unproven.add(k)
                     continue
                 if other is not None:  # every row this other solution moves is ambiguous too
-                    for j, u in enumerate(comp_vars):
+                    for j, u in open_at_root:
                         if other[j] != found[j] and _printed(rows[u], rows[u].domain[other[j]]) != _printed(
                                 rows[u], rows[u].domain[found[j]]):
                             alternatives[j][other[j]] = None
@@ -257,38 +267,47 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[
     so its rows stay at their printed positions unless other identities place them.
     """
     everything = list(range(len(cons)))
+    full = [list(range(n)) for n in sizes]  # never changed: searches from it work in place and undo
 
     def problem(idx: list[int]) -> Problem:
         return Problem(sizes, [cons[i] for i in idx], node_limit, deadline)
 
-    if problem(everything).first_solution() is not None:
+    if problem(everything).solvable(full):
         return everything, {}
     alone_bad = [i for i, c in enumerate(cons) if _alone_bad(c, sizes)]
     culprits = sorted({cons[i].vars[0] for i in alone_bad if len(cons[i].vars) == 1})
     dropped = {i for i in alone_bad if len(cons[i].vars) > 1}
     culprit_set = set(culprits)
-    touching = {i for i, c in enumerate(cons) if not culprit_set.isdisjoint(c.vars)}
+    touching_of: dict[int, list[int]] = {r: [] for r in culprits}  # a culprit's identities, in order
+    for i, c in enumerate(cons):
+        for v in c.vars:
+            if v in culprit_set:
+                touching_of[v].append(i)
+    touching = {i for own in touching_of.values() for i in own}
     base = [i for i in everything if i not in touching and i not in dropped]
     base_root = problem(base).root()
     if base_root is not None and problem(base).search(base_root) is not None:
         accepted, fixed = list(base), {}
+        taken = set(accepted)
+        # The rows' domains as the trials start from them: the base root with the rows fixed
+        # so far; the trials leave it as it is (lists are replaced, never changed in place).
+        start = list(base_root)
         for r in culprits:
-            own = [i for i in sorted(touching) if r in cons[i].vars and i not in accepted]
+            own = [i for i in touching_of[r] if i not in taken]
             best: tuple[int, list[int]] | None = None
             for a in range(sizes[r]):
-                start = [list(d) for d in base_root]
-                for v, val in fixed.items():
-                    start[v] = [val]
                 start[r] = [a]
                 kept: list[int] = []
                 for i in own:
                     trial = accepted + kept + [i]
-                    if problem(trial).first_solution(start, queue=list(range(len(trial)))) is not None:
+                    if problem(trial).solvable(start, queue=list(range(len(trial)))):
                         kept.append(i)
                 if best is None or len(kept) > len(best[1]):
                     best = (a, kept)
             fixed[r] = best[0]
+            start[r] = [best[0]]
             accepted += best[1]
+            taken.update(best[1])
         return sorted(set(accepted)), fixed
 
     accepted = []
@@ -297,7 +316,7 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[
         if not chunk:
             return
         members = [i for family in chunk for i in family]
-        if problem(accepted + members).first_solution() is not None:
+        if problem(accepted + members).solvable(full):
             accepted.extend(members)
         elif len(chunk) > 1:
             mid = len(chunk) // 2

@@ -12,13 +12,18 @@ is depth-first with the smallest domain first and values tried in domain order, 
 leans towards each row's position-based assignment without guaranteeing it
 (columns.decide checks every alternative of every row, so a row with two valid
 placements is reported either way). Everything is pure: domains in, domains or a
-solution out.
+solution out (the reachable-sum supports of wide constraints are remembered within one
+document, a pure function's results; see `forget`).
+
+Costs follow the rows the constraints mention, not the length of the document: search
+narrows domains in place and undoes (a trail) instead of copying every domain per node.
 """
 
 from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_SUMS = 20000
@@ -46,6 +51,15 @@ class Constraint:
 
 
 Domains = list[list[int]]
+Trail = list[tuple[int, list[int]]]
+"""(variable, its domain before a change): what undoes the changes made in place."""
+
+
+def _undo(domains: Domains, trail: Trail, mark: int) -> None:
+    """Restore the domains changed since the trail had `mark` entries."""
+    while len(trail) > mark:
+        v, before = trail.pop()
+        domains[v] = before
 
 
 def _sums(sets: list[list[int]]) -> list[set[int]] | None:
@@ -68,11 +82,12 @@ def _supported(x: int, left: set[int], right: list[int], lo: int, hi: int) -> bo
 
 
 def _restrict(c: Constraint, domains: Domains, open_: list[tuple[int, int]], const: int,
-              values: list[list[int]], allowed: list[set[int]]) -> list[int] | None:
+              values: list[list[int]], allowed: list[set[int]], trail: Trail | None) -> list[int] | None:
     """Keep in each open variable's domain the values whose contribution is allowed.
 
     `values[0]` carries the fixed variables' constant, hence the offset for k == 0.
-    Returns the variables that shrank, or None when one became empty.
+    Returns the variables that shrank, or None when one became empty. A narrowed domain is
+    replaced by a new list (never changed in place), its old list noted on `trail`.
     """
     changed = []
     for k, (i, v) in enumerate(open_):
@@ -82,6 +97,8 @@ def _restrict(c: Constraint, domains: Domains, open_: list[tuple[int, int]], con
         keep = [a for a in domains[v] if c.contrib[i][a] + off in allowed[k]]
         if not keep:
             return None
+        if trail is not None:
+            trail.append((v, domains[v]))
         domains[v] = keep
         changed.append(v)
     return changed
@@ -138,13 +155,52 @@ def _meet_in_the_middle(c: Constraint, values: list[list[int]]) -> list[set[int]
     that each may or may not hold a column: subset sum). The variables split in two
     halves whose sums are enumerated; a value is supported when some left combination
     and some right combination complete it within [lo, hi]. Halves beyond MAX_HALF
-    combinations are not enumerated (nothing pruned)."""
+    combinations are not enumerated (nothing pruned).
+
+    A value of a left variable is supported exactly when some left combination choosing
+    it has a right partner (one search in the sorted right sums), and alike for the right:
+    computed over arrays, or by walking the pairs when the sums might not fit in 64 bits."""
     mid = len(values) // 2
     size = [1, 1]
     for k, v in enumerate(values):
         size[k >= mid] *= len(v)
     if max(size) > MAX_HALF:
         return [set(x) for x in values]
+    if sum(max(abs(v[0]), abs(v[-1])) for v in values) >= _FITS:
+        return _pairs_allowed(c, values, mid)
+    import numpy as np
+
+    halves = (values[:mid], values[mid:])
+    sums = []
+    for half in halves:
+        total = np.zeros(1, dtype=np.int64)
+        for vals in half:  # mixed radix, the last variable fastest
+            total = (total[:, None] + np.array(vals, dtype=np.int64)[None, :]).ravel()
+        sums.append(total)
+    lo = min(max(c.lo, -_FITS), _FITS)  # clamped beyond every sum: the same comparisons
+    hi = min(max(c.hi, -_FITS), _FITS)
+    allowed: list[set[int]] = []
+    for h, half in enumerate(halves):
+        mine, other = sums[h], np.sort(sums[1 - h])
+        at = np.searchsorted(other, lo - mine, side="left")
+        partner = np.zeros(len(mine), dtype=bool)
+        inside = at < len(other)
+        partner[inside] = other[at[inside]] <= hi - mine[inside]
+        if not partner.any():
+            return None
+        grid = partner.reshape(tuple(len(v) for v in half))
+        for k, vals in enumerate(half):
+            chosen = grid.any(axis=tuple(a for a in range(len(half)) if a != k))
+            allowed.append({x for x, ok in zip(vals, chosen.tolist()) if ok})
+    return allowed
+
+
+_FITS = 1 << 61
+"""Sums and bounds below this fit the 64-bit arithmetic of _meet_in_the_middle."""
+
+
+def _pairs_allowed(c: Constraint, values: list[list[int]], mid: int) -> list[set[int]] | None:
+    """_meet_in_the_middle by walking every matching pair of combinations (any size of int)."""
     left, right = _combos(values[:mid]), sorted(_combos(values[mid:]))
     right_sums = [s for s, _ in right]
     allowed: list[set[int]] = [set() for _ in values]
@@ -162,11 +218,37 @@ def _meet_in_the_middle(c: Constraint, values: list[list[int]]) -> list[set[int]
     return allowed if complete else None
 
 
-def revise(c: Constraint, domains: Domains) -> list[int] | None:
+MAX_REMEMBERED = 1024
+"""Supports remembered by _sums_allowed_seen; all are forgotten when there are more."""
+
+_remembered: dict[tuple, list[set[int]] | None] = {}
+
+
+def forget() -> None:
+    """Forget the remembered supports (columns.decide does, before and after a document:
+    nothing is carried from one document to the next, and no memory kept)."""
+    _remembered.clear()
+
+
+def _sums_allowed_seen(c: Constraint, values: list[list[int]]) -> list[set[int]] | None:
+    """_sums_allowed, remembered: it depends on the bounds and the values only, and the
+    column search asks the same of a wide constraint (a 款 of many 项, subset sum) again
+    and again, from each trial placement of a misprinted row. Callers only read the sets."""
+    key = (c.lo, c.hi, tuple(map(tuple, values)))
+    if key in _remembered:
+        return _remembered[key]
+    if len(_remembered) >= MAX_REMEMBERED:
+        _remembered.clear()
+    got = _remembered[key] = _sums_allowed(c, values)
+    return got
+
+
+def revise(c: Constraint, domains: Domains, trail: Trail | None = None) -> list[int] | None:
     """Given a constraint and domains, prune unsupported values in place.
 
     Returns the variables whose domain shrank, or None when a domain became empty.
     Variables already fixed fold into a constant, so the work is over open ones only.
+    Each replaced domain is noted on `trail` when given.
     """
     const = 0
     open_: list[tuple[int, int]] = []
@@ -179,25 +261,26 @@ def revise(c: Constraint, domains: Domains) -> list[int] | None:
         return [] if c.lo <= const <= c.hi else None
     values = [sorted({c.contrib[i][a] for a in domains[v]}) for i, v in open_]
     values[0] = [x + const for x in values[0]]
-    for allowed_of in (_bounds_allowed, _sums_allowed):
+    for allowed_of in (_bounds_allowed, _sums_allowed_seen):
         allowed = allowed_of(c, values)
         if allowed is None:
             return None
-        changed = _restrict(c, domains, open_, const, values, allowed)
+        changed = _restrict(c, domains, open_, const, values, allowed, trail)
         if changed is None or changed:
             return changed  # when narrowed, propagate() revises this constraint again
     return []
 
 
-def propagate(domains: Domains, constraints: list[Constraint], by_var: list[list[int]],
-              queue: list[int] | None = None) -> bool:
-    """Make every constraint arc consistent; False when some domain becomes empty."""
+def propagate(domains: Domains, constraints: list[Constraint], by_var: Mapping[int, list[int]],
+              queue: list[int] | None = None, trail: Trail | None = None) -> bool:
+    """Make every constraint arc consistent; False when some domain becomes empty.
+    Domains are replaced in place, each noted on `trail` when given."""
     pending = list(range(len(constraints))) if queue is None else list(queue)
     queued = set(pending)
     while pending:
         ci = pending.pop()
         queued.discard(ci)
-        changed = revise(constraints[ci], domains)
+        changed = revise(constraints[ci], domains, trail)
         if changed is None:
             return False
         if changed and ci not in queued:
@@ -212,17 +295,22 @@ def propagate(domains: Domains, constraints: list[Constraint], by_var: list[list
 
 
 class Problem:
-    """Domains and constraints, with search for a first solution under a node budget."""
+    """Domains and constraints, with search for a first solution under a node budget.
+
+    Work is over the variables the constraints mention: a problem over a few rows of a
+    long document costs those rows, whatever the length of `sizes`."""
 
     def __init__(self, sizes: list[int], constraints: list[Constraint], node_limit: int = 20000,
                  deadline: float | None = None):
         self.deadline = deadline
         self.sizes = sizes
         self.constraints = constraints
-        self.by_var: list[list[int]] = [[] for _ in sizes]
+        self.by_var: dict[int, list[int]] = {}
         for ci, c in enumerate(constraints):
             for v in c.vars:
-                self.by_var[v].append(ci)
+                self.by_var.setdefault(v, []).append(ci)
+        self.mentioned = sorted(self.by_var)
+        """The variables some constraint mentions, in order: the only ones branched on."""
         self.node_limit = node_limit
         self.nodes = 0
 
@@ -236,38 +324,73 @@ class Problem:
         return domains if propagate(domains, self.constraints, self.by_var, queue) else None
 
     def first_solution(self, start: Domains | None = None, queue: list[int] | None = None) -> list[int] | None:
-        """Propagate then search with a fresh node budget; the first solution or None."""
+        """Propagate then search with a fresh node budget; the first solution or None.
+        `start` (full domains when not given) is left as it was given."""
+        return self._first(start, queue, True)
+
+    def solvable(self, start: Domains | None = None, queue: list[int] | None = None) -> bool:
+        """Whether first_solution would find a solution (the same search, the same budget),
+        without building it."""
+        return self._first(start, queue, False) is not None
+
+    def _first(self, start: Domains | None, queue: list[int] | None, build: bool) -> list[int] | None:
         self.nodes = 0
-        domains = self.root(start, queue)
-        return None if domains is None else self.search(domains)
+        domains = [list(range(n)) for n in self.sizes] if start is None else start
+        trail: Trail = []
+        try:  # in place: every change is noted on the trail and undone below
+            if not propagate(domains, self.constraints, self.by_var, queue, trail):
+                return None
+            return self._search(domains, [v for v in self.mentioned if len(domains[v]) > 1], trail, build)
+        finally:
+            _undo(domains, trail, 0)
 
     def search(self, domains: Domains) -> list[int] | None:
         """Given propagated domains, return the first solution in domain order, or None.
 
         Only variables some constraint mentions are branched on; the others keep their
-        first value. Raises SearchLimit after `node_limit` nodes.
+        first value. Raises SearchLimit after `node_limit` nodes. `domains` are left as
+        they were given.
         """
+        trail: Trail = []
+        try:
+            return self._search(domains, [v for v in self.mentioned if len(domains[v]) > 1], trail, True)
+        finally:
+            _undo(domains, trail, 0)
+
+    def _search(self, domains: Domains, candidates: list[int], trail: Trail, build: bool) -> list[int] | None:
+        """Depth-first search in place: each branch narrows `domains`, noting every change
+        on `trail`, and is undone before the next. `candidates`: the variables open at the
+        parent node, in order (a domain only narrows down a branch, so no other variable
+        can be open here); so a node costs the open variables, not the whole problem.
+        Without `build`, a solution found is reported as an empty list."""
         self.nodes += 1
         if self.nodes > self.node_limit or (self.deadline is not None and time.monotonic() > self.deadline):
             raise SearchLimit
-        open_vars = [v for v, d in enumerate(domains) if len(d) > 1 and self.by_var[v]]
+        open_vars = [u for u in candidates if len(domains[u]) > 1]
         if not open_vars:
-            return [d[0] for d in domains]
+            return [d[0] for d in domains] if build else []
         v = min(open_vars, key=lambda u: len(domains[u]))
-        for a in domains[v]:
-            trial = [list(d) for d in domains]
-            trial[v] = [a]
-            if propagate(trial, self.constraints, self.by_var, self.by_var[v]):
-                found = self.search(trial)
+        values = domains[v]  # lists are replaced, never changed in place: this one stays as it is
+        for a in values:
+            mark = len(trail)
+            trail.append((v, values))
+            domains[v] = [a]
+            if propagate(domains, self.constraints, self.by_var, self.by_var[v], trail):
+                found = self._search(domains, open_vars, trail, build)
                 if found is not None:
                     return found
+            _undo(domains, trail, mark)
         return None
 
     def solve_with(self, domains: Domains, var: int, value: int) -> list[int] | None:
-        """First solution with `var` fixed to `value` (fresh node budget), or None."""
+        """First solution with `var` fixed to `value` (fresh node budget), or None;
+        `domains` are left as they were given."""
         self.nodes = 0
-        trial = [list(d) for d in domains]
-        trial[var] = [value]
-        if not propagate(trial, self.constraints, self.by_var, self.by_var[var]):
-            return None
-        return self.search(trial)
+        trail: Trail = [(var, domains[var])]
+        domains[var] = [value]
+        try:
+            if not propagate(domains, self.constraints, self.by_var, self.by_var.get(var, []), trail):
+                return None
+            return self.search(domains)
+        finally:
+            _undo(domains, trail, 0)
