@@ -193,6 +193,7 @@ def _page_objects(raw, page, height: float) -> Drawing:
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
     images = False
+    white_fill = _WhiteFill(raw)
     stack = [(raw.FPDFPage_GetObject, page, raw.FPDFPage_CountObjects(page), _IDENTITY)]
     while stack:
         get, parent, count, placed = stack.pop()
@@ -200,7 +201,7 @@ def _page_objects(raw, page, height: float) -> Drawing:
             obj = get(parent, k)
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
-                if _pdfium_white_fill(raw, obj):
+                if white_fill(obj):
                     continue
                 if raw.FPDFPath_CountSegments(obj) not in SIMPLE_PATHS:
                     boxes.extend(_segments(raw, obj, height, placed))
@@ -220,15 +221,24 @@ def _page_objects(raw, page, height: float) -> Drawing:
     return boxes, images
 
 
-def _pdfium_white_fill(raw, obj) -> bool:
-    """A path filled white and not stroked (see `_white_fill`)."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    if not raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or stroke.value or not fill.value:
-        return False
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(v) for v in (r, g, b, a))):
-        return False
-    return min(r.value, g.value, b.value) >= 255 * (1 - WHITE_INK)
+class _WhiteFill:
+    """Tells a path filled white and not stroked (see `_white_fill`); its out-parameters
+    are made once, as the call runs for every path of a page."""
+
+    def __init__(self, raw):
+        self.draw_mode, self.fill_color = raw.FPDFPath_GetDrawMode, raw.FPDFPageObj_GetFillColor
+        self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.mode_refs = (ctypes.byref(self.fill), ctypes.byref(self.stroke))
+        self.rgba = [ctypes.c_uint() for _ in range(4)]
+        self.rgba_refs = tuple(ctypes.byref(v) for v in self.rgba)
+        self.white = 255 * (1 - WHITE_INK)
+
+    def __call__(self, obj) -> bool:
+        if not self.draw_mode(obj, *self.mode_refs) or self.stroke.value or not self.fill.value:
+            return False
+        if not self.fill_color(obj, *self.rgba_refs):
+            return False
+        return min(v.value for v in self.rgba[:3]) >= self.white
 
 
 SIMPLE_PATHS = (1, 2, 5)
