@@ -222,6 +222,7 @@ MAX_REMEMBERED = 1024
 """Supports remembered by _sums_allowed_seen; all are forgotten when there are more."""
 
 _remembered: dict[tuple, list[set[int]] | None] = {}
+_UNSEEN = object()
 
 
 def forget() -> None:
@@ -235,11 +236,11 @@ def _sums_allowed_seen(c: Constraint, values: list[list[int]]) -> list[set[int]]
     column search asks the same of a wide constraint (a 款 of many 项, subset sum) again
     and again, from each trial placement of a misprinted row. Callers only read the sets."""
     key = (c.lo, c.hi, tuple(map(tuple, values)))
-    if key in _remembered:
-        return _remembered[key]
-    if len(_remembered) >= MAX_REMEMBERED:
-        _remembered.clear()
-    got = _remembered[key] = _sums_allowed(c, values)
+    got = _remembered.get(key, _UNSEEN)  # one lookup: a forget() in another thread may come between two
+    if got is _UNSEEN:
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+        got = _remembered[key] = _sums_allowed(c, values)
     return got
 
 
