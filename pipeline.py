@@ -29,15 +29,13 @@ from .extract.ruled_forms import find_ruled_forms, is_ruled_form, parse_ruled_fo
 from .extract.tables import parse_pages, profile_score, title_matcher
 from .extract.text_reader import split_pages
 from .normalize.columns import decide
+from .normalize.numbers import parse_amount
 from .normalize.records import to_records
 from .normalize.rows import prepare
-from .schemas.arrow import to_table
+from .normalize.units import factor
+from .schemas.arrow import fits, to_table
 from .schemas.intermediate import Check, Page, ParseIssue
 from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record, TableCell, box_fields
-from .normalize.numbers import parse_amount
-from .normalize.units import factor
-from .schemas.arrow import fits
-from decimal import Decimal
 from .validate import identities as identity_builder
 from .validate.checks import evaluate
 from .validate.consistency import check_headings, check_tables

@@ -293,9 +293,10 @@ class Domain:
     def choose(self, score) -> Profile:
         """Given `score(profile) -> int` (how many of a document's table titles the profile
         knows), return the best profile; the default wins ties."""
+        scores = {name: score(profile) for name, profile in self.profiles.items()}
         best = self.default
-        for profile in self.profiles.values():
-            if score(profile) > score(best):
+        for name, profile in self.profiles.items():
+            if scores[name] > scores[best.name]:
                 best = profile
         return best
 

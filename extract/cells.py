@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..domain import Profile, TableSpec
 from ..normalize.numbers import looks_numeric
-from ..normalize.text import compact, fold, has_cjk
+from ..normalize.text import compact, has_cjk
 from ..schemas.intermediate import Page, ParseIssue, SourceRow, Token, Word
 from . import rows as row_grammar
 
