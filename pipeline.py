@@ -37,12 +37,11 @@ from .schemas.arrow import fits, to_table
 from .schemas.intermediate import Check, Page, ParseIssue
 from .schemas.records import RECORD_KINDS, DocumentRecord, Finding, Record, TableCell, box_fields
 from .validate import identities as identity_builder
+from .validate import catalogue, registry as validators
 from .validate.checks import evaluate
-from .validate.consistency import check_headings, check_tables
 from .validate.projects import check_projects
 from .validate.report import Report, build_report
-from .validate.wording import check_wording
-from .validate.prose import check_changes, check_comparisons, figure_identities, read_figures
+from .validate.prose import figure_identities, read_figures
 
 
 @dataclass
@@ -128,39 +127,6 @@ def read_pages(data: bytes, source: str, password: str | None = None,
     return split_pages(text), "text"
 
 
-def _findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> list[Finding]:
-    out = [Finding(doc_id=doc_id, rule=i.rule, severity=i.severity, table=i.table, page=i.page,
-                   code=i.code, column=None, expected=None, actual=None, message=i.message)
-           for i in issues]
-    for c in checks:
-        if c.status == "pass":
-            continue
-        if c.status == "not_checked":
-            out.append(Finding(doc_id=doc_id, rule=c.rule, severity="info", table=c.table, page=c.page,
-                               code=c.code, column=c.column, expected=None, actual=None,
-                               message=f"not checked: {c.label}"))
-            continue
-        diff = c.actual - c.expected
-        if c.rule == "prose_vs_table":
-            how = ("beyond its printed precision, within one rounding step of the table" if c.status == "rounding"
-                   else "beyond its printed precision")
-            message = (f"{c.label}: the table prints {c.actual:,} 元, the prose {c.expected:,} 元 "
-                       f"(off by {diff:+,} 元, {how})")
-        elif c.rule == "prose_change":
-            message = f"{c.label}: printed {c.actual}% but the two amounts give {c.expected}%"
-        elif c.rule == "prose_comparison":
-            message = c.label
-        else:
-            message = (f"{c.rule}: {c.label}: printed {c.actual:,} but the parts sum to {c.expected:,} "
-                       f"(off by {diff:+,} 元{', within rounding' if c.status == 'rounding' else ''})")
-        rounding = c.status == "rounding"
-        out.append(Finding(
-            doc_id=doc_id, rule="rounding" if rounding else c.rule, severity="warning" if rounding else c.severity,
-            table=c.table, page=c.page, code=c.code, column=c.column, expected=c.expected, actual=c.actual,
-            message=message))
-    return out
-
-
 def _find_forms(pages: list[Page], profile: Profile):
     """The performance-target forms of a document (as printed) and the pages they claim."""
     match_title = title_matcher(profile)
@@ -240,7 +206,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     found_forms = _find_forms(pages, profile)
     parsed = parse_pages(pages, profile, claimed=found_forms[2])
     rows, layouts, prep_issues = prepare(parsed, profile)
-    index = identity_builder.Index(rows, layouts, profile)
+    index = identity_builder.Index(rows, layouts, profile, fiscal_year=parsed.fiscal_year)
     identities, not_checked, structure_issues = identity_builder.build(index)
     # Every document's prose figures, narrative-only ones too (their cells then not checked).
     figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}, profile)
@@ -249,18 +215,18 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     not_checked += prose_not_checked
     decision = decide(rows, identities)
     checks = evaluate(identities, rows, decision.assignments) + not_checked
-    checks += (check_changes(pages) + check_comparisons(pages)) if parsed.tables else []
     differing = {(c.table, c.code) for c in checks if c.rule == "duplicate_row" and c.status != "pass"}
     reprints = frozenset(dup.id for first, dup in index.duplicates if (first.table, first.key) not in differing)
     budget, summary = to_records(doc_id, rows, decision.assignments, decision.assigned_by, profile, reprints)
     doc_type = _doc_type(parsed.tables, profile) if parsed.tables else None
     issues = list(parsed.issues) + prep_issues + structure_issues + decision.issues
-    if doc_type:
-        issues += check_headings(pages, parsed.fiscal_year, doc_type) + check_tables(parsed, doc_type, profile)
-    # Wording rules read every page, narrative-only documents too.
-    issues += check_wording(pages, parsed.fiscal_year, parsed.scope, department=parsed.department)
     projects, items, indicators, form_issues, form_checks, form_pages = _forms(
         pages, found_forms, doc_id, parsed.fiscal_year)
+    # Every validator of the registry (prose, headings, tables, wording, passages …).
+    checks, found = validators.run(validators.Context(
+        pages=pages, parsed=parsed, profile=profile, index=index, rows=rows, assignments=decision.assignments,
+        identities=identities, checks=checks, doc_type=doc_type, projects=projects))
+    issues += found
     checks += form_checks
     issues += form_issues
     issues += _coverage_issues(parsed, len(budget) + len(summary) + len(projects), form_pages)
@@ -280,7 +246,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
               for t in layouts.values()]
     records: dict[str, list[Record]] = {
         "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),
-        "findings": _findings(doc_id, issues, checks),
+        "findings": catalogue.findings(doc_id, issues, checks),
         "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": [f for f, _ in figures],
         "table_cells": _table_cells(doc_id, (*parsed.tables, *(t for t in parsed.unclassified if t.cells)))}
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)

@@ -39,14 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "real"
 
 KIND_RULES: dict[str, tuple[str, ...]] = {
-    "prose_percent": ("prose_change", "execution_rate"),
-    "prose_internal_conflict": ("prose_change", "prose_vs_table"),
-    "prose_vs_table": ("prose_vs_table",),
-    "prose_comparison_word": ("prose_comparison",),
+    "prose_percent": ("prose_change", "execution_rate", "prose_share", "share_sum"),
+    "prose_internal_conflict": ("prose_change", "prose_vs_table", "prose_restated", "prose_implied", "prose_share"),
+    "prose_vs_table": ("prose_vs_table", "prose_list_item", "prose_row_name"),
+    "prose_comparison_word": ("prose_comparison", "reason_direction"),
     "table_arithmetic": ("row_sum", "hierarchy", "column_total", "group_total", "summary_total",
                          "summary_subtotal", "item_total", "cross_table", "summary_vs_table",
                          "current_le_total", "subitems_sum"),
-    "misprinted_code": ("malformed_code", "code_not_in_classification"),
+    "misprinted_code": ("malformed_code", "code_not_in_classification", "code_name_mismatch"),
     "empty_note_wrong": ("empty_note_with_rows", "empty_note_fund"),
     "table_blank": ("table_without_rows",),
     "table_missing": ("table_missing",),

@@ -346,6 +346,9 @@ class RuleSpec(_Frozen):
     title: str
     severity: Literal["error", "warning", "info"]
     kind: Literal["identity", "read", "coverage", "prose", "document", "form"]
+    message: str = "{label}"
+    """The finding's message as a template with named fields ({label}, {actual:,} …),
+    filled by validate.catalogue."""
 
 
 RULES: dict[str, RuleSpec] = {rid: RuleSpec(id=rid, **spec) for rid, spec in _load("rules.toml")["rule"].items()}

@@ -252,8 +252,11 @@ class Check:
     expected: Decimal | None = None
     actual: Decimal | None = None
     label: str
+    fields: tuple[tuple[str, object], ...] = ()
+    """Named values the rule's message template (domain/rules.toml) prints besides the
+    label, expected and actual."""
 
     def as_json(self) -> dict:
         """The check as JSON-ready values (decimals as strings, exact)."""
-        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "fields"}
         return {f: str(v) if isinstance(v, Decimal) else v for f, v in values.items()}

@@ -1,8 +1,8 @@
 """The document against itself: the body and the year every heading names, the tables a
 document of its kind must print, tables printed without any row.
 
-Pure functions over pages and parsed tables → `ParseIssue`s (warnings and infos: the
-numbers are untouched, these are slips a reader should know about).
+Pure functions over pages and parsed tables → `ParseIssue`s: a missing table is an
+error, the other slips are warnings.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections import Counter
 from ..domain import DOCUMENT, Profile
 from ..normalize.text import compact, fold
 from ..schemas.intermediate import Page, ParsedDocument, ParseIssue
+from .catalogue import issue
 
 MAX_HEADING = 60
 """Longer lines are prose, not headings."""
@@ -33,47 +34,40 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) ->
                     continue
                 named.append((page.number, compact(m.group("name")), line))
                 if fiscal_year and int(m.group("year")) != fiscal_year:
-                    issues.append(ParseIssue(
-                        rule="year_mismatch", severity="warning", page=page.number,
-                        message=f"page {page.number}: heading {line!r} names {m.group('year')}, "
-                                f"the document is for {fiscal_year}"))
+                    issues.append(issue("year_mismatch", page=page.number,
+                                        detail=f"heading {line!r} names {m.group('year')}, "
+                                               f"the document is for {fiscal_year}"))
     bodies = Counter(name for _, name, _ in named)
     if len(bodies) > 1:
         usual = bodies.most_common(1)[0][0]
         for number, name, line in named:
             if name != usual:
-                issues.append(ParseIssue(
-                    rule="body_mismatch", severity="warning", page=number,
-                    message=f"page {number}: heading {line!r} names {name}, the other headings {usual}"))
+                issues.append(issue("body_mismatch", page=number, line=line, name=name, usual=usual))
     if doc_type == "final_accounts" and fiscal_year:
         for page in pages:
             text = fold("".join(page.lines))
             for pattern in DOCUMENT.year_end_res:
                 for m in pattern.finditer(text):
                     if int(m.group("year")) != fiscal_year:
-                        issues.append(ParseIssue(
-                            rule="year_mismatch", severity="warning", page=page.number,
-                            message=f"page {page.number}: {m.group(0)!r} in the final accounts for {fiscal_year}"))
+                        issues.append(issue("year_mismatch", page=page.number,
+                                            detail=f"{m.group(0)!r} in the final accounts for {fiscal_year}"))
     return issues
 
 
 def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile) -> list[ParseIssue]:
-    """Tables a document of its kind and year must print but does not (warning), and
-    tables printed without a row and without an empty-table note (info)."""
+    """Tables a document of its kind and year must print but does not (an error: a
+    required table is missing), and tables printed without any amount and without an
+    empty-table note (a warning)."""
     issues = []
     found = {t.key for t in parsed.tables}
     if parsed.fiscal_year:
         for key, spec in profile.tables.items():
             if (spec.doc_type == doc_type and key not in found and spec.required_since
                     and parsed.fiscal_year >= spec.required_since):
-                issues.append(ParseIssue(
-                    rule="table_missing", severity="warning", table=key,
-                    message=f"{key} ({spec.titles[0]}) is not in this {parsed.fiscal_year} {doc_type}; "
-                            f"the identities over it are not checked"))
+                issues.append(issue("table_missing", table=key, title=spec.titles[0], year=parsed.fiscal_year,
+                                    doc_type=doc_type))
     for table in parsed.tables:
-        if not table.rows and not table.empty_note:
-            issues.append(ParseIssue(
-                rule="table_without_rows", severity="info", table=table.key, page=table.pages[0],
-                message=f"{table.key}: printed without any row and without a note that it is empty; "
-                        f"its cells are read as blank"))
+        # A 合计 row with no amount is no content: the table prints nothing.
+        if not any(row.tokens for row in table.rows) and not table.empty_note:
+            issues.append(issue("table_without_rows", table=table.key, page=table.pages[0]))
     return issues

@@ -20,6 +20,7 @@ from decimal import Decimal
 from ..domain import DOCUMENT, DOMAIN, CellRef, IdentitySpec, Profile
 from ..normalize.text import compact
 from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout, Term
+from . import codes
 
 TOTAL = "total"
 TOTAL_WORDS = ("合计", "总计")
@@ -37,8 +38,10 @@ def _class_names(name: str) -> list[str]:
 class Index:
     """Lookups from table, code or item to rows."""
 
-    def __init__(self, rows: list[Row], layouts: dict[str, TableLayout], profile: Profile = DOMAIN.default):
+    def __init__(self, rows: list[Row], layouts: dict[str, TableLayout], profile: Profile = DOMAIN.default,
+                 fiscal_year: int | None = None):
         self.profile = profile
+        self.fiscal_year = fiscal_year
         self.tables = profile.tables
         self.layouts = layouts
         self.rows = rows
@@ -310,12 +313,49 @@ def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
                                     code=left_key, column=spec.left.column,
                                     label=f"{label}: item {left_key} not printed"))
                 continue
+            try:
+                renamed = _by_name(spec, left_key, right_keys, index)
+            except _Missing as missing:
+                checks.append(Check(rule=spec.rule, status="not_checked", table=spec.left.table_key,
+                                    code=left_key, column=spec.left.column, label=f"{label}: {missing}"))
+                continue
+            if renamed:
+                left_key, right_keys, note = renamed
+                left = _resolve(spec.left, index, left_key)
+                right = [t for r, k in zip(spec.right, right_keys) for t in _resolve(r, index, k)]
+                label = f"{label} ({note})"
             tables = tuple(r.table_key for r in (spec.left, *spec.right))
             code = None if left_key == TOTAL else left_key
             out.append(_identity(spec.rule, spec.left.table_key, code, spec.left.column, left, right,
                                  index, tables, label, side=spec.left.side, relation=spec.relation,
                                  severity=spec.severity))
     return out, checks
+
+
+def _by_name(spec: IdentitySpec, left_key: str, right_keys: list[str],
+             index: Index) -> tuple[str, list[str], str] | None:
+    """Codes of an identity's economic cells read by name (validate.codes): when a table
+    numbers its sub-items in its own order, the row printed with the classification's name
+    for the code stands in for it. Returns the keys renamed with a note, None when every
+    code is printed with its own name; raises _Missing when the named row is not printed."""
+    if spec.left.row in ("each", "each_class"):
+        return None  # code against the same code of another table of the same body: one numbering
+    keys = [left_key, *right_keys]
+    notes = []
+    for i, (ref, key) in enumerate(zip((spec.left, *spec.right), keys)):
+        table = ref.table_key
+        rows = index.by_code.get(table, {})
+        row = rows.get(key)
+        if row is None or not codes.applies(index.tables.get(table), index.fiscal_year) or not codes.misnamed(row):
+            continue
+        found = codes.by_name(rows, key)
+        if found is None:
+            raise _Missing(f"{table} prints {row.source.raw_code or key} as {row.source.name}, not "
+                           f"{min(codes.names_of(key))}: its codes are numbered in its own order, and no row "
+                           f"bears that name")
+        keys[i] = found
+        notes.append(f"{table}[{key}] is printed as {found}")
+    return (keys[0], keys[1:], "; ".join(notes)) if notes else None
 
 
 def duplicate_identities(index: Index) -> list[Identity]:

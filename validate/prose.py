@@ -35,6 +35,12 @@ from ..schemas.records import ProseFigure
 from .identities import Index, _Missing, _resolve
 
 UNIT = "万元"
+_STATES_AMOUNT = re.compile(r"[0-9]\s*万\s*元")
+"""Every figure pattern ends in an amount followed by 万元: a page without one (a table
+page prints its unit without a figure before it) is not searched."""
+_STATES_AMOUNT = re.compile(r"[0-9]\s*万\s*元")
+"""Every figure pattern ends in an amount followed by 万元: a page without one (a table
+page prints its unit without a figure before it) is not searched."""
 _PATH = re.compile(r"(?P<name>[^（(]+)[（(](?P<level>类|款|项)[)）]")
 
 
@@ -153,6 +159,10 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str],
     out = []
     for page in pages:
         text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
+        if not _STATES_AMOUNT.search(text):
+            continue
+        if not _STATES_AMOUNT.search(text):
+            continue
         broken = "\n".join(page.lines)
         # Positions in `broken` → positions in `text` (one line break less per line before).
         starts = [0]
@@ -207,6 +217,19 @@ def _path_names(text: str) -> list[str]:
     return [name for _, name in _path_parts(text)]
 
 
+class _Unnamed(_Missing):
+    """The prose names a row (类, 款 or 项) its table does not print under that parent."""
+
+    def __init__(self, name: str, table: str, parent: str | None, printed: list[str]):
+        where = f"under {parent}" if parent else "at its level"
+        super().__init__(f"no row {name} {where} in {table}")
+        self.name, self.table, self.parent, self.printed = name, table, parent, printed
+
+
+SHOWN_ROWS = 6
+"""Rows a prose_row_name finding lists of what the table prints there."""
+
+
 def _row_for(ref: CellRef, index: Index) -> str:
     """Translate class:/path: rows into codes; other rows pass through. A path may start
     at its 款 (`政协事务（款）行政运行（项）`, the 类 being the heading above it): the one 款
@@ -219,6 +242,8 @@ def _row_for(ref: CellRef, index: Index) -> str:
     if parts[0][0] == "款":
         name = parts[0][1]
         found = [c for c, r in rows.items() if r.source.level == 2 and compact(r.source.name) == name]
+        if not found:
+            raise _Unnamed(name, table, None, [compact(r.source.name) for r in rows.values() if r.source.level == 2])
         if len(found) != 1:
             raise _Missing(f"{len(found)} 款 named {name} in {table}")
         code, rest = found[0], [n for _, n in parts[1:2]]
@@ -226,10 +251,13 @@ def _row_for(ref: CellRef, index: Index) -> str:
         names = [n for _, n in parts]
         code = index.classes.get(table, {}).get(names[0])
         if code is None:
-            raise _Missing(f"no 类 {names[0]} in {table}")
+            raise _Unnamed(names[0], table, None, list(index.classes.get(table, {})))
         rest = names[1:3]
     for name in rest:
         kids = [c for c, r in rows.items() if r.source.parent_code == code and compact(r.source.name) == name]
+        if not kids:
+            raise _Unnamed(name, table, code, [compact(r.source.name) for r in rows.values()
+                                               if r.source.parent_code == code])
         if len(kids) != 1:
             raise _Missing(f"no row {name} under {code} in {table}")
         code = kids[0]
@@ -281,6 +309,15 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef | tuple[CellRef, 
         except _Missing as missing:
             checks.append(Check(rule="prose_vs_table", status="not_checked", table=ref.table_key, code=fig.label,
                                 column=ref.column, page=fig.page, label=f"{label}: {missing}"))
+            if isinstance(missing, _Unnamed) and fig.amount != 0:
+                # A name the table does not print is a slip of the prose (another year's
+                # or another 款's name): a warning, its figure not checked.
+                shown = "、".join(missing.printed[:SHOWN_ROWS]) + ("…" if len(missing.printed) > SHOWN_ROWS else "")
+                checks.append(Check(
+                    rule="prose_row_name", status="fail", severity="warning", table=ref.table_key, code=fig.label,
+                    column=None, page=fig.page, label=f"prose p.{fig.page} {fig.label} {fig.raw}{fig.unit}",
+                    fields=(("name", missing.name), ("parent", missing.parent or "its level"),
+                            ("hint", f"; it prints {shown} there" if shown else ""))))
             continue
         half = factor(UNIT) * half_unit(fig.raw)
         # A table that prints no amount has no rounding step of its own.
@@ -289,8 +326,12 @@ def figure_identities(figures: list[tuple[ProseFigure, CellRef | tuple[CellRef, 
         # same digit may itself sit one rounding step from another table the prose
         # copied (决算: 236.63 in the summary, 236.64 in the coded table): within one
         # unit of the table's precision more, a `rounding` warning; beyond, an error.
+        layout = index.layouts[ref.table_key]
+        # A table printed without any amount against a figure that is not 0: the blank
+        # table is where the reader sees the contradiction.
+        page = layout.pages[0] if not layout.rows and fig.amount != 0 and layout.pages else fig.page
         identities.append(Identity(rule="prose_vs_table", table=ref.table_key, code=fig.label, column=ref.column,
-                                   page=fig.page, left=tuple(terms), right=(), constant=fig.amount,
+                                   page=page, left=tuple(terms), right=(), constant=fig.amount,
                                    tolerance=half + step, slack=half, rounded=True,
                                    label=label))
     return identities, checks
@@ -330,8 +371,8 @@ def check_changes(pages: list[Page]) -> list[Check]:
                     half = half_unit(m.group("pct"))
                 ok = printed + half >= low and printed - half <= high
                 exact = (cur / prev * 100 - 100).quantize(Decimal("0.01"))
-                # A warning, not an error: the prose contradicts itself, the tables are untouched.
-                checks.append(Check(rule="prose_change", status="pass" if ok else "fail", severity="warning",
+                # An error: a percentage contradicts its two printed amounts (the severity policy).
+                checks.append(Check(rule="prose_change", status="pass" if ok else "fail", severity="error",
                                     table=None, code=where,
                                     column="%", page=page.number, expected=exact, actual=printed, label=label))
     return checks

@@ -22,6 +22,7 @@ from ..domain import DOCUMENT, DOMAIN
 from ..extract.tables import is_data_line, title_matcher
 from ..normalize.text import clean, compact
 from ..schemas.intermediate import Page, ParseIssue
+from .catalogue import issue
 
 SEVERITY = "warning"
 CONTEXT = 14
@@ -209,9 +210,9 @@ class _Tables:
         return self._known[number]
 
 
-def _issue(rule: str, page: int | None, message: str, table: str | None = None, code: str | None = None) -> ParseIssue:
-    return ParseIssue(rule=rule, severity=SEVERITY, page=page, table=table, code=code,
-                      message=f"page {page}: {message}" if page is not None else message)
+def _issue(rule: str, page: int | None, table: str | None = None, code: str | None = None, **fields) -> ParseIssue:
+    """A wording warning, its message from the rule's template (domain/rules.toml)."""
+    return issue(rule, page=page, table=table, code=code, severity=SEVERITY, **fields)
 
 
 def _kind(pages: list[Page]) -> str:
@@ -240,8 +241,8 @@ def _patterns(texts: dict[str, list[_Text]], scope: str | None, tables: _Tables)
                 table = tables.of_line(t.page, t.line_of(start)) if p.lines == "all" else None
                 should = f"; should read {p.should.format(found)}" if p.should else ""
                 times = f" ({count} times on the page)" if count > 1 else ""
-                out.append(_issue(p.rule, t.page, f"{_quote(t.text, start, end)!r}: {p.what} "
-                                                  f"({found!r}){should}{times}", table))
+                out.append(_issue(p.rule, t.page, table, quote=_quote(t.text, start, end), what=p.what,
+                                  found=found, should=should, times=times))
     return out
 
 
@@ -257,8 +258,8 @@ def _brackets(texts: list[_Text]) -> list[ParseIssue]:
 
         def unclosed(why: str) -> None:
             t, pos, _ = opened[0]
-            out.append(_issue(pair.rule, t.page, f"{_quote(t.text, pos, pos + 1)!r}: {t.text[pos]!r} is not "
-                                                 f"closed {why}"))
+            out.append(_issue(pair.rule, t.page, quote=_quote(t.text, pos, pos + 1), mark=t.text[pos],
+                              problem=f"is not closed {why}"))
             opened.clear()
 
         offset = 0
@@ -290,8 +291,8 @@ def _brackets(texts: list[_Text]) -> list[ParseIssue]:
                         opened.pop()
                         pending = pending and bool(opened)
                     else:
-                        out.append(_issue(pair.rule, t.page, f"{_quote(text, i, i + 1)!r}: {c!r} closes "
-                                                             f"{pair.name} that were never opened"))
+                        out.append(_issue(pair.rule, t.page, quote=_quote(text, i, i + 1), mark=c,
+                                          problem=f"closes {pair.name} that were never opened"))
                 elif c in w.sentence_end and opened and not (i + 1 < len(text) and text[i + 1] in closing):
                     pending = True
             offset += len(text)
@@ -315,9 +316,8 @@ def _outdated(texts: list[_Text], fiscal_year: int | None, tables: _Tables) -> l
             table = tables.of_line(t.page, t.line_of(pos))
             count = t.text.count(old)
             times = f" ({count} times on the page)" if count > 1 else ""
-            out.append(_issue(w.outdated_rule, t.page,
-                              f"{_quote(t.text, pos, pos + len(old))!r}: {old} is the class name until {until}; "
-                              f"since {until + 1} it is {new}{times}", table))
+            out.append(_issue(w.outdated_rule, t.page, table, quote=_quote(t.text, pos, pos + len(old)), old=old,
+                              until=until, since=until + 1, new=new, times=times))
     return out
 
 
@@ -339,10 +339,9 @@ def _comparison_years(texts: list[_Text], fiscal_year: int | None, kind: str) ->
         whose = "its own year" if year == fiscal_year else "a later year"
         others = Counter(f.group(0) for f in found)
         also = f" ({', '.join(f'{k} {n}×' for k, n in others.items())} on the page)" if len(found) > 1 else ""
-        out.append(_issue(w.comparison_rule, t.page,
-                          f"{_quote(t.text, m.start(), m.end())!r}: the {fiscal_year} "
-                          f"{'final accounts' if kind == 'final' else 'budget'} compares with {year}, "
-                          f"{whose}; should read {m.group(0).replace(str(year), str(fiscal_year - 1))}{also}"))
+        out.append(_issue(w.comparison_rule, t.page, quote=_quote(t.text, m.start(), m.end()), year=fiscal_year,
+                          kind="final accounts" if kind == "final" else "budget", named=year, whose=whose,
+                          should=m.group(0).replace(str(year), str(fiscal_year - 1)), also=also))
     return out
 
 
@@ -360,9 +359,8 @@ def _level(pages: list[Page], texts: list[_Text]) -> list[ParseIssue]:
         if found:
             m = found[0]
             times = f" ({len(found)} times on the page)" if len(found) > 1 else ""
-            out.append(_issue(w.level_rule, t.page,
-                              f"{_quote(t.text, m.start(), m.end() + 6)!r}: {m.group('level')} in a {level} "
-                              f"document; should read {level}{times}"))
+            out.append(_issue(w.level_rule, t.page, quote=_quote(t.text, m.start(), m.end() + 6),
+                              level=m.group("level"), declared=level, times=times))
     return out
 
 
@@ -388,15 +386,14 @@ def _empty_notes(pages: list[Page], fiscal_year: int | None) -> list[ParseIssue]
             if title is not None and named:
                 funds = {f for f in w.funds if f in title}
                 if not named & funds:
-                    out.append(_issue(w.note_rule, page.number,
-                                      f"the note {note!r} under {title!r} speaks of {'、'.join(sorted(named))}, "
-                                      f"the table of {'、'.join(sorted(funds))}"))
+                    out.append(_issue(w.note_rule, page.number, note=note, title=title,
+                                      named="、".join(sorted(named)), funds="、".join(sorted(funds))))
             if fiscal_year:
                 years = {int(m.group("year")) for m in w.note_year.finditer(note)}
                 if years and fiscal_year not in years:
                     out.append(_issue(w.note_year_rule, page.number,
-                                      f"the note {note!r} names {', '.join(map(str, sorted(years)))}, "
-                                      f"the document is for {fiscal_year}"))
+                                      detail=f"the note {note!r} names {', '.join(map(str, sorted(years)))}, "
+                                             f"the document is for {fiscal_year}"))
     return out
 
 
@@ -419,12 +416,12 @@ def _sections(pages: list[Page], fiscal_year: int | None) -> list[ParseIssue]:
         text = "".join(body)
         for needs, what in musts:
             if not needs.search(text):
-                out.append(_issue(w.section_rule, number, f"{line!r} {_quote(text, 0, 0)!r}: {what}"))
+                out.append(_issue(w.section_rule, number, heading=line, quote=_quote(text, 0, 0), what=what))
         if period and text:
             years = [int(m.group("year")) for m in w.period_year.finditer(text)]
             if years and not min(years) <= fiscal_year <= max(years):
-                out.append(_issue(w.period_rule, number, f"{line!r} {text[:40]!r}: the period does not "
-                                                         f"contain {fiscal_year}, the document's year"))
+                out.append(_issue(w.period_rule, number, detail=f"{line!r} {text[:40]!r}: the period does not "
+                                                                f"contain {fiscal_year}, the document's year"))
     return out
 
 
@@ -465,8 +462,8 @@ def _body_name(texts: list[_Text], department: str | None) -> list[ParseIssue]:
         for got, count in found.items():
             start, end = where[got]
             times = f" ({count} times on the page)" if count > 1 else ""
-            out.append(_issue(w.body_rule, t.page, f"{_quote(t.text, start, end)!r}: {got!r} is not the body's "
-                                                   f"name {name!r}{times}"))
+            out.append(_issue(w.body_rule, t.page, quote=_quote(t.text, start, end), printed=got, name=name,
+                              times=times))
     return out
 
 
@@ -494,8 +491,7 @@ def _full_stops(pages: list[Page]) -> list[ParseIssue]:
                 width = (ws[-1].x1 - ws[0].x0) / max(1, len(text))
                 short = width > 0 and (right - ws[-1].x1) / width >= w.stop_gap
             if short or w.stop_item.match(_norm(lines[i + 1])):
-                out.append(_issue(w.stop_rule, page.number, f"{_quote(text, len(text), len(text))!r}: the sentence "
-                                                            f"ends without a full stop"))
+                out.append(_issue(w.stop_rule, page.number, quote=_quote(text, len(text), len(text))))
     return out
 
 
@@ -516,6 +512,8 @@ def check_wording(pages: list[Page], fiscal_year: int | None, scope: str | None,
     issues += _sections(pages, fiscal_year)
     issues += _body_name(prose, department)
     issues += _full_stops(pages)
-    issues += [_issue(words().blank_rule, p.number, "blank page: it prints nothing (no text, and no drawing that could hold any)")
-               for p in pages if not p.lines and p.problem is None]
+    issues += [_issue(words().blank_rule, p.number,
+                      what=" but rules (an empty ruled row or form)" if getattr(p, "ruled_blank", False)
+                      else " (no text, and no drawing that could hold any)")
+               for p in pages if not p.lines and (p.problem is None or getattr(p, "ruled_blank", False))]
     return sorted(issues, key=lambda i: (i.page or 0, i.rule))
