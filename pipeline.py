@@ -42,6 +42,7 @@ from .validate.checks import evaluate
 from .validate.projects import check_projects
 from .validate.report import Report, build_report
 from .validate.prose import figure_identities, read_figures
+from .validate.quality import table_quality
 
 
 @dataclass
@@ -249,6 +250,9 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
         "findings": catalogue.findings(doc_id, issues, checks),
         "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": [f for f, _ in figures],
         "table_cells": _table_cells(doc_id, (*parsed.tables, *(t for t in parsed.unclassified if t.cells)))}
+    # How well each table was read and how far it checks out (validate.quality).
+    records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,
+                                      records["table_cells"])
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
 
 

@@ -206,6 +206,34 @@ class TableCell(Record):
     y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
 
 
+class TableQuality(Record):
+    """One row per table a document prints: how well it was read and how far it checks out."""
+
+    doc_id: str = _f("document id", zh="文档编号")
+    table_index: int | None = _f("the table's place in the document, from 0 (as in table_cells)", zh="表序号")
+    table: str | None = _f("table key, or null when no table kind fits (table_unclassified)", zh="表")
+    title: str = _f("the table title as printed", zh="表名")
+    pages: list[int] = _f("pages the table is printed on", zh="页码")
+    unit: str | None = _f("the unit the table's amounts are read in (元 | 万元)", zh="单位")
+    unit_source: Literal["printed", "assumed"] | None = _f(
+        "printed: its 单位 line names the unit; assumed: it prints none and its kind's usual unit is taken",
+        zh="单位来源")
+    columns_expected: int = _f("amount columns its table kind has (both sides of a two-sided table)", zh="应有栏目数")
+    columns_found: int = _f("amount columns the document prints of them", zh="实有栏目数")
+    columns_missing: list[str] = _f("columns of its kind the document does not print", zh="缺少栏目")
+    rows: int = _f("data rows read", zh="行数")
+    cells_layout: int = _f("amount cells placed in their column by the page's geometry", zh="版面定栏")
+    cells_identity: int = _f("amount cells placed by the accounting identities (raw text)", zh="恒等式定栏")
+    cells_position: int = _f("amount cells kept in their printed position (no identity decides them)", zh="位置定栏")
+    identities_passed: int = _f("identities over the table that hold", zh="通过")
+    identities_failed: int = _f("identities over the table that fail beyond rounding", zh="不符")
+    identities_rounding: int = _f("identities over the table that miss within the rounding of the printed digits",
+                                  zh="舍入差")
+    identities_not_checked: int = _f("identities over the table that could not be checked (never counted as passed)",
+                                     zh="未核")
+    ambiguous_rows: int = _f("rows two placements of whose numbers satisfy every identity", zh="歧义行")
+
+
 class ManifestEntry(Record):
     """One row per input file of a batch (dataset/manifest.parquet)."""
 
@@ -232,5 +260,6 @@ RECORD_KINDS: dict[str, type[Record]] = {
     "indicators": Indicator,
     "prose_figures": ProseFigure,
     "table_cells": TableCell,
+    "tables": TableQuality,
 }
 """Record kind → model; the kind is also the Parquet file stem."""
