@@ -33,6 +33,7 @@ from .errors import UnreadableDocument
 from .pipeline import display_path as display
 from .pipeline import extract_document
 from .schemas.records import ManifestEntry
+from .views import build_views
 
 SUFFIXES = (".pdf", ".txt")
 DEFAULT_TIMEOUT = 120.0
@@ -325,6 +326,7 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path, *, workers: int = 1
     previous.update(entries)
     save_manifest(root, previous)
     write_datapackage(root)
+    build_views(root)  # execution and codes over the whole dataset (views.py); describes them too
     return BatchResult(entries=entries, plan=plan, seconds=time.perf_counter() - started)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import typing
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 
 from .domain import TABLES
 from .schemas.arrow import arrow_schema, to_table
-from .schemas.records import RECORD_KINDS, ManifestEntry, Record
+from .schemas.records import RECORD_KINDS, VIEW_KINDS, ManifestEntry, Record
 from .writer import TMP_SUFFIX, write_atomic
 
 MANIFEST = "manifest.parquet"
@@ -137,16 +138,46 @@ def save_manifest(root: Path, entries: dict[str, ManifestEntry]) -> Path:
     return target
 
 
-_FRICTIONLESS_TYPES = {"string": "string", "int32": "integer", "timestamp[us, tz=UTC]": "datetime"}
+def _frictionless_type(typ: pa.DataType) -> str:
+    """The Table Schema type of an Arrow type (the one schemas.arrow derived from the models)."""
+    if pa.types.is_decimal(typ) or pa.types.is_floating(typ):
+        return "number"
+    if pa.types.is_integer(typ):
+        return "integer"
+    if pa.types.is_boolean(typ):
+        return "boolean"
+    if pa.types.is_timestamp(typ):
+        return "datetime"
+    if pa.types.is_date(typ):
+        return "date"
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        return "list"
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return "string"
+    return "any"
 
 
-def _field(field: pa.Field) -> dict:
-    if pa.types.is_decimal(field.type):
-        typ = "number"
-    elif pa.types.is_list(field.type):
-        typ = "array"
-    else:
-        typ = _FRICTIONLESS_TYPES.get(str(field.type), "any")
+def _choices(model: type[Record] | None, name: str) -> list[str] | None:
+    """The values a Literal field of the model may hold (its enum), else None."""
+    info = model.model_fields.get(name) if model is not None else None
+    if info is None:
+        return None
+    annotation = info.annotation
+    if typing.get_origin(annotation) is not typing.Literal:  # Optional[Literal[…]]: look inside
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if len(args) == 1 else None
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(v) for v in typing.get_args(annotation)]
+    return None
+
+
+def _field(field: pa.Field, model: type[Record] | None = None) -> dict:
+    """Given an Arrow field of a record kind's schema (and its model), return its Table
+    Schema field: type, title (the Chinese label), description, unit, decimal precision,
+    `required` for non-nullable columns and `enum` for the model's Literal fields only
+    (a free-text column such as `table` gets no enum a finding could break). Lists are
+    `list` fields: Parquet hands them over as lists, not as JSON text."""
+    typ = _frictionless_type(field.type)
     meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
     out = {"name": field.name, "type": typ, "description": meta.get("description", "")}
     if meta.get("zh"):
@@ -155,26 +186,64 @@ def _field(field: pa.Field) -> dict:
         out["unit"] = meta["unit"]
     if pa.types.is_decimal(field.type):
         out["decimal"] = {"precision": field.type.precision, "scale": field.type.scale}
-    if field.name == "table":
-        out["constraints"] = {"enum": sorted(TABLES)}
+    if typ == "list":
+        # Table Schema's `list` is the right type, but frictionless-py reads Parquet through
+        # pandas, which hands lists over as numpy arrays its list and array fields refuse:
+        # the type is kept under yusuan:type and the field validates as `any`.
+        out.update({"type": "any", "yusuan:type": "list", "yusuan:itemType": _frictionless_type(field.type.value_type)})
+    if typ == "integer" and field.nullable:
+        # pandas reads a null of an integer column as NaN (a float): that is the null.
+        out["missingValues"] = ["nan"]
+    constraints = {}
+    if not field.nullable:
+        constraints["required"] = True
+    enum = _choices(model, field.name)
+    if enum:
+        constraints["enum"] = enum
+    if constraints:
+        out["constraints"] = constraints
+    return out
+
+
+def _resource(name: str, model: type[Record], schema: pa.Schema, paths: list[str], description: str) -> dict:
+    """One tabular resource: its Parquet files (every part), or, when none exists, the
+    header alone as inline data, so an empty resource is still listed and valid."""
+    fields = [_field(f, model) for f in schema]
+    out: dict = {"name": name, "profile": "tabular-data-resource", "description": description}
+    if paths:
+        out.update({"path": paths if len(paths) > 1 else paths[0], "format": "parquet"})
+    else:
+        out.update({"data": [[f["name"] for f in fields]], "format": "inline"})
+    # Only a real null is missing: an empty string is a value (a header cell printed blank).
+    out["schema"] = {"fields": fields, "missingValues": []}
     return out
 
 
 def write_datapackage(root: Path) -> Path:
-    """Describe the dataset as a Frictionless data package (datapackage.json), atomically."""
+    """Describe the dataset as a Frictionless data package (datapackage.json), atomically.
+
+    Every part of every record kind is listed (sorted); the partition column `fiscal_year`
+    lives in the folder names, not in the files, so it is described under the resource's
+    `yusuan:partition`, never as a file column. The views (execution, codes: views.py)
+    are resources of one file each. Field types come from the Arrow schemas, which come
+    from the record models."""
     resources = []
-    for kind in RECORD_KINDS:
-        parts = sorted(str(p.relative_to(root)) for p in (root / kind).rglob("part-*.parquet")) \
+    for kind, model in RECORD_KINDS.items():
+        parts = sorted(p.relative_to(root).as_posix() for p in (root / kind).rglob("part-*.parquet")) \
             if (root / kind).exists() else []
-        schema = part_schema(kind)
-        fields = [_field(f) for f in schema]
-        fields.append({"name": PARTITION, "type": "integer", "description":
-                       "budget year, from the Hive partition folder (fiscal_year=YYYY)"})
-        resources.append({"name": kind, "path": parts, "format": "parquet", "profile": "tabular-data-resource",
-                          "description": RECORD_KINDS[kind].__doc__ or kind, "schema": {"fields": fields}})
-    resources.append({"name": "manifest", "path": MANIFEST, "format": "parquet", "profile": "tabular-data-resource",
-                      "description": "one row per input file of the batch",
-                      "schema": {"fields": [_field(f) for f in arrow_schema(ManifestEntry)]}})
+        resource = _resource(kind, model, part_schema(kind), parts, model.__doc__ or kind)
+        resource["yusuan:partition"] = {
+            "name": PARTITION, "type": "integer", "title": "年度", "pattern": f"{kind}/{PARTITION}=YYYY/",
+            "description": f"budget year, from the Hive partition folder ({PARTITION}=YYYY; "
+                           f"{UNKNOWN_YEAR} when unknown)"}
+        resources.append(resource)
+    resources.append(_resource("manifest", ManifestEntry, arrow_schema(ManifestEntry),
+                               [MANIFEST] if (root / MANIFEST).exists() else [],
+                               "one row per input file of the batch"))
+    for name, model in VIEW_KINDS.items():  # views.py: one file each at the top, always listed
+        rel = f"{name}.parquet"
+        resources.append(_resource(name, model, arrow_schema(model), [rel] if (root / rel).exists() else [],
+                                   model.__doc__ or name))
     package = {
         "profile": "tabular-data-package",
         "name": "yusuan-dataset",

@@ -42,6 +42,7 @@ from .validate.checks import evaluate
 from .validate.projects import check_projects
 from .validate.report import Report, build_report
 from .validate.prose import figure_identities, read_figures
+from .validate.final_prose import execution_figures
 from .validate.quality import table_quality
 
 
@@ -245,10 +246,13 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
         cells[rec.table] = cells.get(rec.table, 0) + 1
     tables = [TableSummary(key=t.key, title=t.title, pages=t.pages, rows=t.rows, cells=cells.get(t.key, 0))
               for t in layouts.values()]
+    # The 决算's execution sentences complete its prose figures (budget, final, rate, code).
+    prose_figures, execution_checks = execution_figures(pages, doc_id, [f for f, _ in figures], list(budget))
+    checks += execution_checks
     records: dict[str, list[Record]] = {
         "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),
         "findings": catalogue.findings(doc_id, issues, checks),
-        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": [f for f, _ in figures],
+        "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": prose_figures,
         "table_cells": _table_cells(doc_id, (*parsed.tables, *(t for t in parsed.unclassified if t.cells)))}
     # How well each table was read and how far it checks out (validate.quality).
     records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from .dataset import JOURNAL, MANIFEST, PARTITION, part_schema
 from .schemas.arrow import arrow_schema
-from .schemas.records import RECORD_KINDS
+from .schemas.records import RECORD_KINDS, VIEW_KINDS
 from .writer import TMP_SUFFIX, _umask
 
 XLSX_MAX_ROWS = 1_048_576  # rows of a worksheet, the header row included
@@ -72,11 +72,13 @@ def _sandbox(con, root: Path) -> None:
         con.execute(f"SET {setting}")
 
 
-def connect(root: str | Path):
+def connect(root: str | Path, views: bool = True):
     """Given a dataset folder (or an `extract` output folder), return a read-only DuckDB
     connection with one view per record kind (documents, budget_lines, summary_lines,
-    findings …) and, for a dataset, `manifest`. Every view has the partition column
-    `fiscal_year` last, as `pyarrow.dataset` and Spark read the dataset."""
+    findings …), for a dataset `manifest`, and with `views` the dataset views `execution`
+    and `codes` (views.py: read from the files `batch` wrote, else computed in memory).
+    Every record view has the partition column `fiscal_year` last, as `pyarrow.dataset`
+    and Spark read the dataset."""
     import duckdb
 
     root = Path(root).absolute()
@@ -106,7 +108,24 @@ def connect(root: str | Path):
             con.execute(f"CREATE VIEW {kind} AS SELECT * FROM _empty_{kind}")
     if (root / MANIFEST).is_file():
         con.execute(f"CREATE VIEW manifest AS SELECT * FROM read_parquet({_literal(_glob_escaped(str(root / MANIFEST)))})")
+    if views:
+        _add_views(con, root)
     return con
+
+
+def _add_views(con, root: Path) -> None:
+    """The dataset views: their files where `batch` wrote them, else computed now."""
+    from .views import compute_views, view_path
+
+    computed = None
+    for name in VIEW_KINDS:
+        path = view_path(root, name)
+        if path.is_file() and folder_kind(root) == "dataset":
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_literal(_glob_escaped(str(path)))})")
+            continue
+        computed = computed or compute_views(con)
+        con.register(f"_view_{name}", computed[name])
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM _view_{name}")
 
 
 def check_read_only(con, sql: str) -> None:

@@ -184,6 +184,14 @@ class ProseFigure(Record):
     raw: str = _f("the figure as printed", zh="原文")
     unit: str = _f("unit printed (万元)", zh="原单位")
     sentence: str = _f("the sentence it was read from", zh="原句")
+    budget_amount: Decimal | None = _f(
+        "决算 prose `年初预算为A万元`: A in 元 (null for other figures)", zh="年初预算数", unit="元", default=None)
+    final_amount: Decimal | None = _f(
+        "决算 prose `支出决算为B万元`: B in 元 (null for other figures)", zh="决算数", unit="元", default=None)
+    rate: Decimal | None = _f("决算 prose `完成年初预算的x%`: x as printed (null when not printed)",
+                              zh="完成率", unit="%", scale=4, default=None)
+    code: str | None = _f("the code of the 类/款/项 the sentence names, resolved against the document's own "
+                          "coded table (null when it names none or it does not resolve)", zh="科目编码", default=None)
 
 
 class TableCell(Record):
@@ -248,6 +256,50 @@ class ManifestEntry(Record):
     pages: int | None = _f("pages read", zh="页数")
     seconds: Decimal | None = _f("extraction time, to the hundredth", zh="耗时", unit="s")
     tool_version: str = _f("yusuan version that produced the row", zh="工具版本")
+
+
+class ExecutionRecord(Record):
+    """One row per code of a body's final accounts with its budget: budget vs 决算 (view `execution`)."""
+
+    body: str = _f("the body as the 决算 prints it", zh="部门")
+    body_key: str = _f("the body's name normalised (spaces, brackets, the district prefix dropped) to pair "
+                       "its documents", zh="部门键")
+    scope: Literal["部门", "单位"] | None = _f("部门 | 单位 (pairs never mix the two)", zh="范围")
+    fiscal_year: int | None = _f("budget year", zh="年度")
+    code: str | None = _f("classification code (null on the total)", zh="科目编码")
+    level: int | None = _f("0 合计, 1 类, 2 款, 3 项 (null when the prose names no code yusuan resolved)", zh="级次")
+    name: str = _f("the row's name as printed (the prose's path for final_prose rows)", zh="科目名称")
+    budget_amount: Decimal = _f("budget: the 年初预算 the 决算 prints, or the paired budget document's cell",
+                                zh="预算数", unit="元")
+    final_amount: Decimal = _f("final: the 支出决算 the prose prints, or the 决算 table's cell", zh="决算数", unit="元")
+    rate: Decimal | None = _f("final / budget × 100, to 0.01 (null when the budget is 0)", zh="执行率", unit="%",
+                              scale=4)
+    printed_rate: Decimal | None = _f("the completion rate the prose prints (final_prose rows)", zh="列示完成率",
+                                      unit="%", scale=4)
+    source: Literal["paired", "final_prose"] = _f(
+        "paired: the body's budget and 决算 documents of the year and scope; final_prose: the 决算's own "
+        "per-项 年初预算/支出决算 sentences", zh="来源")
+    table: str | None = _f("the 决算 table the final amount is read from (paired rows)", zh="表")
+    final_doc_id: str = _f("document id of the 决算", zh="决算文档")
+    budget_doc_id: str | None = _f("document id of the paired budget (paired rows)", zh="预算文档")
+    page: int | None = _f("page of the 决算 the final amount is printed on", zh="页码")
+
+
+class CodeRecord(Record):
+    """One row per classification code printed in the dataset, with every name it is printed with (view `codes`)."""
+
+    code: str = _f("classification code as digits", zh="科目编码")
+    level: int = _f("1 类, 2 款, 3 项", zh="级次")
+    names: list[str] = _f("every name printed for the code, most documents first", zh="科目名称")
+    documents: list[str] = _f("doc_ids of the documents that print it", zh="文档")
+    years: list[int] = _f("fiscal years it is printed in", zh="年度")
+    tables: list[str] = _f("table keys it is printed in", zh="表")
+    flagged: bool = _f("true when documents print the code with different names", zh="名称不一")
+    message: str | None = _f("which name which documents print, when flagged", zh="说明")
+
+
+VIEW_KINDS: dict[str, type[Record]] = {"execution": ExecutionRecord, "codes": CodeRecord}
+"""Views built over a whole dataset (views.py) → model; stored as `<name>.parquet` at its top."""
 
 
 RECORD_KINDS: dict[str, type[Record]] = {
