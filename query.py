@@ -178,6 +178,22 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+SPREADSHEET_NUMBER = re.compile(
+    r"^\s*[(（]?[-+]?(?:[\d,，]*\.?\d+(?:[eE][-+]?\d+)?|\d[\d,，]*\.)%?[)）]?\s*$"
+    r"|^\s*\d{1,4}\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,4}\s*日?)?\s*$")
+"""Text Excel and LibreOffice turn into a number or a date when they open a CSV: a printed
+amount (`2,570,219`, `(1,234)`, `12.5%`), a code (`2010601`), `2024-01`."""
+
+
+def as_csv_text(text: str) -> str:
+    """A text value for a CSV a spreadsheet opens: neutralised (no formula), and text it
+    would turn into a number or a date (`raw` = `2,570,219`, a code `2010601` that would
+    lose nothing but its type, `01` its zero) gets the same leading single quote, which
+    marks a cell as text without a formula."""
+    text = neutralise(text)
+    return "'" + text if SPREADSHEET_NUMBER.match(text) else text
+
+
 def _plain(value) -> object:
     """An Arrow value as CSV/xlsx shows it: Decimals without exponent, lists as JSON."""
     if isinstance(value, Decimal):
@@ -193,15 +209,16 @@ def _columns(table: pa.Table) -> Iterable[tuple[str, bool, list]]:
 
 
 def write_csv(table: pa.Table, fh: IO[str]) -> None:
-    """Write an Arrow table as CSV: amounts as plain decimals, nulls empty, every text value
-    neutralised (`=100%` → `'=100%`); numbers, negative ones too, stay numbers."""
+    """Write an Arrow table as CSV: amounts as plain decimals, integers as integers (a page
+    is `21`, never `21.0`), nulls empty, every text value neutralised (`=100%` → `'=100%`)
+    and kept as text (`2,570,219` → `'2,570,219`); numbers, negative ones too, stay numbers."""
     # CRLF rows (RFC 4180): a field holding \r or \n is then always quoted.
     writer = csv.writer(fh, lineterminator="\r\n")
     writer.writerow(table.column_names)
     cells = []
     for _, text, values in _columns(table):
         if text:
-            cells.append(["" if v is None else neutralise(v if isinstance(v, str) else _plain(v)) for v in values])
+            cells.append(["" if v is None else as_csv_text(v if isinstance(v, str) else _plain(v)) for v in values])
         else:
             cells.append(["" if v is None else str(_plain(v)) for v in values])
     writer.writerows(zip(*cells))
@@ -232,34 +249,96 @@ def save_csv(table: pa.Table, target: Path) -> Path:
     return target
 
 
-def _xlsx_rows(sheet, table: pa.Table):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+LIST_SEPARATOR = "；"
+"""How xlsx cells show a list (basis_docs, a view's names): its items joined with a full-width semicolon."""
+AMOUNT_FORMATS = {2: "#,##0.00", 4: "#,##0.0000", 6: "#,##0.000000"}
 
-    def text_cell(value: str):
+
+def labels(kind: str) -> dict[str, tuple[str, str]]:
+    """Column → (Chinese label, description) of a record kind, view or the manifest, from
+    the field catalogue (the Arrow field metadata); the partition column is 年度."""
+    from .dataset import part_schema as _part
+    from .schemas.records import ManifestEntry
+
+    if kind in RECORD_KINDS:
+        schema = _part(kind)
+    elif kind in VIEW_KINDS:
+        schema = arrow_schema(VIEW_KINDS[kind])
+    elif kind == "manifest":
+        schema = arrow_schema(ManifestEntry)
+    else:
+        return {}
+    out = {}
+    for f in schema:
+        meta = {k.decode(): v.decode() for k, v in (f.metadata or {}).items()}
+        out[f.name] = (meta.get("zh") or f.name, meta.get("description", ""))
+    out.setdefault(PARTITION, ("年度", "budget year, from the partition folder"))
+    return out
+
+
+def _width(value) -> float:
+    """Characters a cell shows, a CJK character counted twice."""
+    text = value if isinstance(value, str) else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _xlsx_rows(sheet, table: pa.Table, kind: str = ""):
+    """The sheet's rows: the Chinese labels, the English names, then the values. Text is
+    string cells (never formulas), lists joined with `；`, amounts numbers with thousands
+    separators; returns (rows, widths) for the caller to size the columns first."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+
+    def text_cell(value: str, font=None):
         # Control characters cannot be stored in a worksheet: shown as U+FFFD.
         cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
         cell.data_type = "s"  # a string cell, whatever it starts with: never a formula
+        cell.number_format = "@"  # and stays text when edited
         if value.startswith(FORMULA_START):
             cell.quotePrefix = True  # Excel keeps it text when the cell is edited, too
+        if font is not None:
+            cell.font = font
         return cell
 
-    yield [text_cell(name) for name in table.column_names]
+    names = labels(kind)
+    header_zh = [names.get(n, (n, ""))[0] for n in table.column_names]
+    rows = [[text_cell(h, bold) for h in header_zh], [text_cell(n) for n in table.column_names]]
+    widths = [max(_width(a), _width(b)) for a, b in zip(header_zh, table.column_names)]
     columns = []
-    for name, text, values in _columns(table):
+    for i, (name, text, values) in enumerate(_columns(table)):
+        typ = table.schema.field(i).type
+        fmt = AMOUNT_FORMATS.get(typ.scale, "#,##0." + "0" * typ.scale) if pa.types.is_decimal(typ) else None
         out = []
         for v in values:
             if v is None:
                 out.append(None)
+                continue
+            if isinstance(v, (list, tuple)):
+                shown = LIST_SEPARATOR.join("" if x is None else str(x) for x in v)
+                out.append(text_cell(shown))
             elif text:
-                out.append(text_cell(v if isinstance(v, str) else _plain(v)))
+                shown = v if isinstance(v, str) else str(_plain(v))
+                out.append(text_cell(shown))
             elif isinstance(v, datetime) and v.tzinfo is not None:
-                out.append(v.astimezone(timezone.utc).replace(tzinfo=None))  # Excel has no time zones
-            elif isinstance(v, (int, float, Decimal, date)):
+                shown = v.astimezone(timezone.utc).replace(tzinfo=None)  # Excel has no time zones
+                out.append(shown)
+            elif isinstance(v, Decimal):
+                cell = WriteOnlyCell(sheet, v)
+                cell.number_format = fmt or "#,##0.00"
+                shown = f"{v:,}"
+                out.append(cell)
+            elif isinstance(v, (bool, int, float, date)):
+                shown = v
                 out.append(v)
             else:
-                out.append(text_cell(str(v)))
+                shown = str(v)
+                out.append(text_cell(shown))
+            widths[i] = max(widths[i], _width(shown))
         columns.append(out)
-    yield from (list(row) for row in zip(*columns))
+    rows += [list(row) for row in zip(*columns)]
+    return rows, widths
 
 
 def _check_xlsx_limits(tables: dict[str, pa.Table]) -> None:
@@ -287,14 +366,22 @@ def save_xlsx(tables: dict[str, pa.Table], target: Path) -> Path:
     cell; a sheet over Excel's row limit or a text over its cell limit raises ExportTooLarge
     before anything is written."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     _check_xlsx_limits(tables)
     book = Workbook(write_only=True)
     for kind, table in tables.items():
         sheet = book.create_sheet(kind[:31])
-        sheet.freeze_panes = "A2"
-        for row in _xlsx_rows(sheet, table):
+        rows, widths = _xlsx_rows(sheet, table, kind)
+        # Sized, frozen and filtered before the first row is written (a write-only sheet).
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 6), 60)
+        sheet.freeze_panes = "A3"  # both header rows stay in view
+        if table.num_columns:
+            sheet.auto_filter.ref = f"A2:{get_column_letter(table.num_columns)}{max(table.num_rows + 2, 2)}"
+        for row in rows:
             sheet.append(row)
+    _dictionary(book, tables)
     tmp, fh = _atomic_open(target, "wb")
     try:
         with fh:
@@ -306,6 +393,28 @@ def save_xlsx(tables: dict[str, pa.Table], target: Path) -> Path:
     return target
 
 
+def _dictionary(book, tables: dict[str, pa.Table]) -> None:
+    """A last sheet `columns`: every sheet's columns with the Chinese label and description."""
+    from openpyxl.cell.cell import WriteOnlyCell
+
+    sheet = book.create_sheet("columns")
+    for letter, width in zip("ABCD", (16, 18, 16, 90)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+
+    def text(value: str):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+
+    sheet.append([text("sheet"), text("column"), text("label"), text("description")])
+    for kind, table in tables.items():
+        names = labels(kind)
+        for name in table.column_names:
+            zh, description = names.get(name, (name, ""))
+            sheet.append([text(kind[:31]), text(name), text(zh), text(description)])
+
+
 def export(root: str | Path, fmt: str, out: str | Path) -> list[Path]:
     """Write every record kind (and the manifest) as CSV files (UTF-8 with BOM, so Excel
     reads the Chinese text) into folder `out`, or as sheets of one xlsx workbook `out`.
@@ -315,7 +424,7 @@ def export(root: str | Path, fmt: str, out: str | Path) -> list[Path]:
         raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
     con = connect(root)
     try:
-        kinds = list(RECORD_KINDS) + (["manifest"] if (Path(root) / MANIFEST).is_file() else [])
+        kinds = list(RECORD_KINDS) + (["manifest"] if (Path(root) / MANIFEST).is_file() else []) + list(VIEW_KINDS)
         tables = {k: _arrow(con, f"SELECT * FROM {k}") for k in kinds}
     finally:
         con.close()

@@ -94,8 +94,8 @@ def test_xlsx_text_cells_are_string_cells_never_formulas(dataset, tmp_path):
     for name in NAMES:  # \r is stored as \r in the XML but read back as written
         cell = names.get(name) or names.get(name.replace("\r", "\n"))
         assert cell is not None and cell.data_type == "s", name
-    header = [c.value for c in wb["budget_lines"][1]]
-    amounts = [row[header.index("amount")] for row in wb["budget_lines"].iter_rows(min_row=2)]
+    header = [c.value for c in wb["budget_lines"][2]]  # row 1: the Chinese labels, row 2: the names
+    amounts = [row[header.index("amount")] for row in wb["budget_lines"].iter_rows(min_row=3)]
     assert all(c.data_type == "n" for c in amounts)  # numbers stay numbers, the negative one too
     assert Decimal(str(min(c.value for c in amounts))) == Decimal("-5")
 
