@@ -2,14 +2,13 @@
 in them (issue 13's "done when"). `python bench/defects.py [--verbose] [--only NAME]`.
 
 For every real PDF with a defects file (`../shared/real/defects/<stem>.json`), the
-document is extracted (`yusuan.extract_document`) and its findings are read twice: as the
-pipeline gives them, and with `check_wording` added (unless the pipeline already runs it:
-findings are merged by rule, page and message). Each run prints, per document and in
-total:
+document is extracted (`yusuan.extract_document`: its registry runs every validator, the
+wording rules too) and its findings are scored. It prints, per document and in total:
 
 - defects caught: a warning or error finding on the defect's page ±1 (or one of its
-  `also_pages`; any page when the defect has none, and a finding without a page only for
-  a defect without one or of the finding's table) whose rule is in `match.rules`, whose
+  `also_pages`; any page when the defect has none, if of the defect's table when both
+  name one, and a finding without a page only for a defect without one or of the
+  finding's table) whose rule is in `match.rules`, whose
   message holds any of `match.text_any` (a list there: all of its strings), or whose rule
   `KIND_RULES` maps from the defect's kind; `match.require_table` also wants the finding's
   table among `match.tables`. Each finding catches one defect at most (a maximum matching,
@@ -32,8 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yusuan
-from yusuan.pipeline import read_pages
-from yusuan.validate.wording import check_wording
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "real"
@@ -44,7 +41,7 @@ KIND_RULES: dict[str, tuple[str, ...]] = {
     "prose_vs_table": ("prose_vs_table", "prose_list_item", "prose_row_name"),
     "prose_comparison_word": ("prose_comparison", "reason_direction"),
     "table_arithmetic": ("row_sum", "hierarchy", "column_total", "group_total", "summary_total",
-                         "summary_subtotal", "item_total", "cross_table", "summary_vs_table",
+                         "part_exceeds_total", "summary_subtotal", "item_total", "cross_table", "summary_vs_table",
                          "current_le_total", "subitems_sum"),
     "misprinted_code": ("malformed_code", "code_not_in_classification", "code_name_mismatch"),
     "empty_note_wrong": ("empty_note_with_rows", "empty_note_fund"),
@@ -104,10 +101,11 @@ def _pages_of(entry: dict) -> list[int] | None:
 
 def _near(f: F, entry: dict) -> bool:
     pages = _pages_of(entry)
+    tables = {entry.get("table"), *entry.get("match", {}).get("tables", [])} - {None}
     if pages is None:
-        return True
+        # No page: any page, but a finding of another table speaks of something else.
+        return not tables or f.table is None or f.table in tables
     if f.page is None:
-        tables = {entry.get("table"), *entry.get("match", {}).get("tables", [])} - {None}
         return f.table is not None and f.table in tables
     return any(abs(f.page - p) <= 1 for p in pages)
 
@@ -216,17 +214,10 @@ def score(findings: list[F], truth: dict) -> Score:
     return s
 
 
-def findings_of(path: Path, wording: bool) -> list[F]:
+def findings_of(path: Path) -> list[F]:
+    """A document's findings as the benchmark reads them."""
     result = yusuan.extract_document(path)
-    out = [F(f.rule, f.severity, f.page, f.table, f.message) for f in result.records["findings"]]
-    if wording:
-        doc = result.records["documents"][0]
-        pages, _ = read_pages(path.read_bytes(), str(path))
-        seen = {(f.rule, f.page, f.message) for f in out}
-        for i in check_wording(pages, doc.fiscal_year, doc.scope, department=doc.department):
-            if (i.rule, i.page, i.message) not in seen:
-                out.append(F(i.rule, i.severity, i.page, i.table, i.message))
-    return out
+    return [F(f.rule, f.severity, f.page, f.table, f.message) for f in result.records["findings"]]
 
 
 HEADER = (f"{'document':44} {'defects':>7} {'caught':>6} {'right':>5} {'missed':>6} {'info':>4} "
@@ -238,16 +229,17 @@ def _row(name: str, s: Score) -> str:
             f"{f'{s.rounding_caught}/{s.rounding}':>8} {s.false_errors:9} {s.not_defects_hit:7}")
 
 
-def run(real: Path, wording: bool, only: str | None, verbose: bool) -> Score:
+def run(real: Path, only: str | None, verbose: bool) -> Score:
+    """Score every real PDF with a defects file (those whose name holds `only`), print the
+    table, return the total."""
     total = Score()
-    print(f"\n{'with' if wording else 'without'} check_wording")
     print(HEADER)
     for truth_path in sorted((real / "defects").glob("*.json")):
         truth = json.loads(truth_path.read_text("utf-8"))
         pdf = real / truth.get("document", truth_path.stem + ".pdf")
         if not pdf.exists() or (only and only not in pdf.name):
             continue
-        s = score(findings_of(pdf, wording), truth)
+        s = score(findings_of(pdf), truth)
         total.add(s)
         print(_row(pdf.stem, s))
         if verbose:
@@ -265,16 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--real", type=Path, default=REAL, help="folder of the real PDFs and their defects/")
     parser.add_argument("--only", help="only PDFs whose name contains this")
-    parser.add_argument("--no-wording", action="store_true", help="only the pipeline's own findings")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="list missed defects, false errors and warnings that fit no defect")
     args = parser.parse_args(argv)
     if not (args.real / "defects").is_dir():
         print(f"no defects files: {args.real / 'defects'} is absent", file=sys.stderr)
         return 2
-    run(args.real, False, args.only, args.verbose)
-    if not args.no_wording:
-        run(args.real, True, args.only, args.verbose)
+    run(args.real, args.only, args.verbose)
     return 0
 
 

@@ -56,3 +56,63 @@ def test_the_report_counts_every_check_and_gives_the_exit_code():
     as_json = report.as_json()
     assert as_json["counts"]["error"] == report.count("error")
     assert {s["rule"] for s in as_json["stats"]} >= {"row_sum", "hierarchy", "cross_table"}
+
+
+def test_every_rule_has_a_message_template_that_formats():
+    """Every template names its fields; given none it still gives a message (a missing
+    field prints `?`), so no finding is lost to its template."""
+    from yusuan.validate.catalogue import message
+
+    for rule in RULES.values():
+        assert rule.message
+        assert isinstance(message(rule.id), str)
+
+
+def test_findings_take_severity_and_message_from_the_catalogue():
+    from decimal import Decimal
+
+    from yusuan.schemas.intermediate import Check
+    from yusuan.validate.catalogue import finding_of_check, issue
+
+    check = Check(rule="row_sum", status="fail", table="t", code="201", column="合计", page=3,
+                  expected=Decimal("10"), actual=Decimal("12"), label="t[201]: 合计 = 基本支出 + 项目支出")
+    assert finding_of_check("d", check).message == (
+        "row_sum: t[201]: 合计 = 基本支出 + 项目支出: printed 12 but the parts sum to 10 (off by +2 元)")
+    within = finding_of_check("d", Check(**{**check.as_json(), "status": "rounding", "expected": Decimal("11"),
+                                            "actual": Decimal("12")}))
+    assert (within.rule, within.severity) == ("rounding", "warning") and within.message.endswith(", within rounding")
+    assert finding_of_check("d", Check(**{**check.as_json(), "status": "pass"})) is None
+    made = issue("table_missing", table="final_expenditure", title="支出决算表", year=2024, doc_type="final_accounts")
+    assert made.severity == RULES["table_missing"].severity == "error"
+    assert made.message == ("final_expenditure (支出决算表) is not in this 2024 final_accounts; "
+                            "the identities over it are not checked")
+
+
+def test_the_severity_policy_is_the_catalogue_default():
+    """A percentage against its two amounts and a missing required table are errors;
+    a table printed without amounts, wording and table sums within rounding warnings."""
+    assert {r: RULES[r].severity for r in ("prose_change", "prose_share", "prose_restated", "table_missing",
+                                           "prose_vs_table", "table_without_rows", "rounding", "reason_direction",
+                                           "prose_copied")} == {
+        "prose_change": "error", "prose_share": "error", "prose_restated": "error", "table_missing": "error",
+        "prose_vs_table": "error", "table_without_rows": "warning", "rounding": "warning",
+        "reason_direction": "warning", "prose_copied": "warning"}
+
+
+def test_the_tables_record_counts_each_tables_cells_and_identities():
+    result = yusuan.extract_document(ROOT / "samples" / "000_b1fb1c67835c9330.txt")
+    quality = {q.table: q for q in result.records["tables"]}
+    assert set(quality) == {t.key for t in result.tables}
+    for key, q in quality.items():
+        checks = [c for c in result.checks if c.table == key]
+        assert (q.identities_passed, q.identities_failed, q.identities_rounding, q.identities_not_checked) == (
+            sum(c.status == "pass" for c in checks), sum(c.status == "fail" for c in checks),
+            sum(c.status == "rounding" for c in checks), sum(c.status == "not_checked" for c in checks))
+        cells = [r for r in (*result.records["budget_lines"], *result.records["summary_lines"]) if r.table == key]
+        assert q.cells_layout + q.cells_identity + q.cells_position == len(cells)
+        assert q.columns_found + len(q.columns_missing) == q.columns_expected
+    # Raw text: the seed's columns are decided by the identities, its units printed.
+    assert quality["general_budget_by_function"].cells_identity > 0
+    assert {q.unit_source for q in quality.values()} == {"printed"}
+    indexes = {c.table: c.table_index for c in result.records["table_cells"]}
+    assert all(q.table_index == indexes[key] for key, q in quality.items())

@@ -72,3 +72,28 @@ def check_names(index, fiscal_year: int | None) -> list[ParseIssue]:
         out.append(issue("code_name_mismatch", page=wrong[0].source.page, table=table, code=wrong[0].source.code,
                          rows=listed + more))
     return out
+
+
+def _well_formed(raw: str) -> bool:
+    """A code printed as the classification writes it: 类 in three digits, 款 and 项 in
+    two (`301 02`, `2010101`)."""
+    parts = raw.split()
+    if len(parts) > 1:
+        return len(parts[0]) == 3 and all(len(p) == 2 for p in parts[1:])
+    return len(parts[0]) in (3, 5, 7) if parts else True
+
+
+def check_widths(index, known: tuple[ParseIssue, ...] = ()) -> list[ParseIssue]:
+    """Given a document's row index (and the code issues its reader already raised),
+    return a warning per coded row whose printed code has a part of the wrong width
+    (`301 2` for 301 02): read from its place, the misprint is the document's."""
+    flagged = {(i.table, i.code) for i in known if i.rule == "malformed_code"}
+    out = []
+    for table, rows in index.by_code.items():
+        for code, row in rows.items():
+            raw = row.source.raw_code
+            if raw and not _well_formed(raw) and (table, code) not in flagged:
+                out.append(issue("malformed_code", severity="warning", page=row.source.page, table=table, code=code,
+                                 raw=raw, name=row.source.name, parent=row.source.parent_code, read=code))
+    return out
+

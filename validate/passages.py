@@ -8,7 +8,8 @@
 - a reason that speaks of the opposite change (`reason_direction`);
 - an item's purpose or reason copied from another 项 (`prose_copied`);
 - economic items listed as spent that the table prints as 0 (`prose_list_item`);
-- the performance-target forms the prose counts against those printed (`prose_vs_forms`).
+- the performance-target forms the prose counts against those printed (`prose_vs_forms`);
+- a `其中：` part printed under its total and larger than it (`part_exceeds_total`).
 
 Numbers contradicting numbers are checks (errors beyond rounding, `rounding` warnings
 within it); words contradicting numbers or names are warnings. Every pattern is data
@@ -62,6 +63,8 @@ class _Words:
     list_sep: re.Pattern[str]
     list_cells: tuple[tuple[str, str], ...]
     forms: re.Pattern[str]
+    part_line: re.Pattern[str]
+    total_line: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +84,8 @@ def words() -> _Words:
         flat=tuple(rs["flat"]), head=rx(it["head"]), level=rx(it["level"]), purpose=rx(it["purpose"]),
         reason=rx(it["reason"]), restated=rx(it["restated"]), item_tables=tuple(it["tables"]),
         list_pattern=rx(li["pattern"]), list_sep=rx(li["separator"]),
-        list_cells=tuple((c["table"], c["column"]) for c in li["cells"]), forms=rx(raw["forms"]["pattern"]))
+        list_cells=tuple((c["table"], c["column"]) for c in li["cells"]), forms=rx(raw["forms"]["pattern"]),
+        part_line=rx(raw["part_lines"]["part"]), total_line=rx(raw["part_lines"]["total"]))
 
 
 class _Stream:
@@ -353,7 +357,7 @@ def _items(stream: _Stream, index) -> tuple[list[Check], list[ParseIssue]]:
                 continue
             code, name = max(others, key=lambda cn: len(cn[1]))
             issues.append(issue("prose_copied", page=stream.page(m.end() + got.start()), table=table, code=own_code,
-                                item=path, part=part, other=name, other_code=code,
+                                item=path, amount=m.group("amount"), part=part, other=name, other_code=code,
                                 quote=got.group(0)[:40]))
     return checks, issues
 
@@ -402,6 +406,28 @@ def _forms(stream: _Stream, projects: list[ProjectRecord]) -> list[ParseIssue]:
     return out
 
 
+def _part_lines(pages: list[Page]) -> list[Check]:
+    """A `其中：` part printed on the line under its total, larger than the total."""
+    w = words()
+    out = []
+    for page in pages:
+        for above, line in zip(page.lines, page.lines[1:]):
+            part, total = w.part_line.match(line), w.total_line.search(above)
+            if not part or not total or w.part_line.match(above):
+                continue  # a part under another part is a part of the same total
+            amount, whole = _amount(part.group("amount")), _amount(total.group("amount"))
+            if amount is None or whole is None:
+                continue
+            slack = _half(part.group("amount"), amount) + _half(total.group("amount"), whole)
+            status = "pass" if amount - whole <= slack else "fail"
+            out.append(Check(rule="part_exceeds_total", status=status, table=None, code=part.group("label"),
+                             column=None, page=page.number, expected=whole, actual=amount,
+                             label=f"page {page.number}: {line.strip()}",
+                             fields=(("part", line.strip()), ("amount", part.group("amount")),
+                                     ("total", above.strip()[-40:]), ("total_amount", total.group("amount")))))
+    return out
+
+
 def check_passages(pages: list[Page], index, rows: list[Row], assignments: dict[int, Assignment],
                    projects: list[ProjectRecord]) -> list[Check | ParseIssue]:
     """Given a document's pages, its row index with the decided columns and its projects,
@@ -411,4 +437,4 @@ def check_passages(pages: list[Page], index, rows: list[Row], assignments: dict[
         return []
     item_checks, item_issues = _items(stream, index)
     return [*_share_checks(stream), *_implied(stream), *item_checks, *_reasons(stream), *item_issues,
-            *_list_items(stream, index, rows, assignments), *_forms(stream, projects)]
+            *_list_items(stream, index, rows, assignments), *_forms(stream, projects), *_part_lines(pages)]

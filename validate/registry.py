@@ -73,8 +73,9 @@ def _wording(ctx: Context) -> Found:
 
 
 def _codes(ctx: Context) -> Found:
-    """Economic codes whose printed name is another item's (numbered in the body's order)."""
-    return codes.check_names(ctx.index, ctx.fiscal_year)
+    """Economic codes whose printed name is another item's (numbered in the body's order),
+    codes printed with a part of the wrong width (`301 2`)."""
+    return codes.check_names(ctx.index, ctx.fiscal_year) + codes.check_widths(ctx.index, ctx.parsed.issues)
 
 
 def _passages(ctx: Context) -> Found:
