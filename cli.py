@@ -309,6 +309,61 @@ def export_cmd(
     console.print(f"wrote {len(written)} file(s): {escape(', '.join(str(p) for p in written))}")
 
 
+@app.command()
+def show(
+    file: Path = typer.Argument(..., help="A PDF budget document."),
+    page: int = typer.Option(..., "--page", help="Page to draw (from 1)."),
+    out: Path = typer.Option(..., "-o", "--out", help="PNG file to write."),
+    password: Optional[str] = typer.Option(None, "--password", help="Password of an encrypted PDF."),
+) -> None:
+    """Draw one page of a PDF with every cell yusuan read framed (blue layout, green
+    identity, orange position) and the cells of failing identities in red, as a PNG."""
+    from .errors import UnreadableDocument
+    from .pictures import cell_frames, draw_page
+    from .pipeline import extract_document
+
+    try:
+        result = extract_document(file, password=password)
+    except UnreadableDocument as exc:
+        _fail(str(exc))
+    if result.document.source_kind != "pdf":
+        _fail(f"{file}: not a PDF, nothing to draw")
+    try:
+        image = draw_page(file, page, cell_frames(result.records, page), password=password)
+    except ValueError as exc:
+        _fail(f"{file}: {exc}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        image.save(out, format="PNG")
+    except OSError as exc:
+        _fail(f"{out}: cannot write ({exc.strerror or exc})")
+    frames = cell_frames(result.records, page)
+    console.print(f"wrote {escape(str(out))}: page {page}, {len(frames)} cells, "
+                  f"{sum(f.failing for f in frames)} of failing identities")
+
+
+@app.command("report")
+def report_cmd(
+    folder: Path = typer.Argument(..., help="A dataset folder (yusuan batch) or an extract output folder."),
+    out: Path = typer.Option(..., "-o", "--out", help="HTML file to write."),
+) -> None:
+    """Write one static HTML page: the documents, their tables' quality, and the findings
+    grouped by severity, each page they name drawn with its read cells (PNG data URIs)."""
+    from .query import folder_kind
+
+    if not folder.is_dir() or folder_kind(folder) is None:
+        _fail(f"{folder}: not a dataset folder (no manifest.parquet, no documents.parquet)")
+    from .html_report import build_report
+
+    page = build_report(folder)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{out}: cannot write ({exc.strerror or exc})")
+    console.print(f"wrote {escape(str(out))} ({len(page) // 1024} KiB)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

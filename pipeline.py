@@ -43,6 +43,7 @@ from .validate.projects import check_projects
 from .validate.report import Report, build_report
 from .validate.prose import figure_identities, read_figures
 from .validate.final_prose import execution_figures
+from .pictures import finding_box
 from .validate.quality import table_quality
 
 
@@ -254,6 +255,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
         "findings": catalogue.findings(doc_id, issues, checks),
         "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": prose_figures,
         "table_cells": _table_cells(doc_id, (*parsed.tables, *(t for t in parsed.unclassified if t.cells)))}
+    # A finding that names a printed cell carries its box (pictures.finding_box).
+    records["findings"] = [f.model_copy(update=finding_box(f, (*budget, *summary))) for f in records["findings"]]
     # How well each table was read and how far it checks out (validate.quality).
     records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,
                                       records["table_cells"])

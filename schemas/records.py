@@ -114,6 +114,11 @@ class Finding(Record):
     expected: Decimal | None = _f("what the identity says the cell should be (元)", zh="应为", unit="元")
     actual: Decimal | None = _f("what the document printed (元)", zh="实为", unit="元")
     message: str = _f("what failed, where, by how much", zh="说明")
+    x0: Decimal | None = _f("left edge of the cell the finding names, on its page (null when it names none "
+                            "or from raw text)", zh="左", unit="pt", scale=2, default=None)
+    y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2, default=None)
+    x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2, default=None)
+    y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2, default=None)
 
 
 class ProjectRecord(Record):
