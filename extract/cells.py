@@ -221,16 +221,25 @@ def read_cells(chunks: list[tuple[Page, list[int]]], skip: set[tuple[int, int]])
             heads = _headers([ws for _, ws in lines[:first]])
             header_lines += [page.lines[i] for i, _ in lines[:first]]
         leaves = _leaves(heads)
+        # A ruled column's cells share their box, so their anchor: each is looked up once.
+        placed: dict[float, tuple[int | None, str]] = {}
         first = abs(first)
         for k, (i, words) in enumerate(lines):
             data = k >= first
             for w in _cell_words(words):
                 numeric = looks_numeric(w.text) and any(ch.isdigit() for ch in w.text)
                 x = _anchor(w, numeric)
-                path = _path(heads, x) if (x is not None and data) else []
-                column = next((n for n, h in enumerate(leaves) if path and h is path[-1]), None)
+                if x is None or not data:
+                    column, header = None, ""
+                elif (known := placed.get(x)) is not None:
+                    column, header = known
+                else:
+                    path = _path(heads, x)
+                    column = next((n for n, h in enumerate(leaves) if path and h is path[-1]), None)
+                    header = "/".join(h.text for h in path)
+                    placed[x] = (column, header)
                 cells.append(Cell(page=page.number, line=i, row=row if data else None, column=column,
-                                  header="/".join(h.text for h in path), text=w.text, box=w.box, numeric=numeric))
+                                  header=header, text=w.text, box=w.box, numeric=numeric))
             if data:
                 row += 1
     return TableCells(cells=cells, header_lines=header_lines)

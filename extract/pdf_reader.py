@@ -143,9 +143,10 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                 # The loose box spans the font's ascent and descent: the same vertical
                 # extent as the character before means the same baseline, so the origin
                 # (a second call per character) is asked only when it changes.
-                if box.top != top or box.bottom != bottom:
+                t, b = box.top, box.bottom
+                if t != top or b != bottom:
                     origin(handle, i, x_ref, y_ref)
-                    top, bottom, baseline = box.top, box.bottom, height - y.value
+                    top, bottom, baseline = t, b, height - y.value
                 append(Char(ch, box.left, box.right, baseline))
             yield chars, lambda: _page_objects(raw, page.raw, height), (page.get_width(), height)
             text.close()
@@ -194,13 +195,15 @@ def _page_objects(raw, page, height: float) -> Drawing:
     refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
     images = False
     white_fill = _WhiteFill(raw)
+    # Bound once: a page has a hundred paths and hundreds of text objects to pass over.
+    kind_of, path_kind = raw.FPDFPageObj_GetType, raw.FPDF_PAGEOBJ_PATH
     stack = [(raw.FPDFPage_GetObject, page, raw.FPDFPage_CountObjects(page), _IDENTITY)]
     while stack:
         get, parent, count, placed = stack.pop()
         for k in range(count):
             obj = get(parent, k)
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_PATH:
+            kind = kind_of(obj)
+            if kind == path_kind:
                 if white_fill(obj):
                     continue
                 if raw.FPDFPath_CountSegments(obj) not in SIMPLE_PATHS:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ..domain import DOCUMENT, Profile
 from ..normalize.codes import CODE_PREFIX
 from ..normalize.numbers import looks_numeric
-from ..normalize.text import compact, fold, has_cjk
+from ..normalize.text import compact, fold, has_cjk, memo
 from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, SourceRow
 from . import rows as row_grammar
 from .cells import read_cells, shape_rows
@@ -67,6 +67,7 @@ def _is_coded_line(line: str) -> bool:
     return bool(m) and has_cjk(fold(line)[m.end():m.end() + 1])
 
 
+@memo
 def is_data_line(line: str) -> bool:
     """True when a line looks like a table row of any shape (code, total, item or numbers)."""
     line = fold(line)

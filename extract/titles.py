@@ -61,7 +61,9 @@ def parse_title(line: str, profile: Profile) -> Title | None:
 
     A title ends with 表 (before any qualifier) and is not a sentence."""
     folded = fold(line)
-    if not folded or len(folded) > MAX_TITLE or _SENTENCE.search(folded) or PART_HEADING.match(folded):
+    if "表" not in folded:  # every title names its 表 (the cheap test most lines fail)
+        return None
+    if len(folded) > MAX_TITLE or _SENTENCE.search(folded) or PART_HEADING.match(folded):
         return None
     number = None
     if m := _NUMBER.match(folded):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from functools import lru_cache
+from .text import memo, translator
 
 BLANKS = frozenset({"-", "--", "—", "–", "－", "——", "/"})
 
@@ -23,19 +23,20 @@ _NUMBERISH = re.compile(r"^[(\-]?[0-9,.]*[0-9]\)?$")
 # would also turn superscripts and circled digits into digits (`612.35¹` → 612.351).
 _WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _WIDE.update({0x2212: ord("-"), 0x3000: ord(" ")})
+_narrow = translator(_WIDE)
 
 
 def _fold(text: str) -> str:
-    return text.translate(_WIDE).strip().replace(" ", "")
+    return _narrow(text).strip().replace(" ", "")
 
 
-@lru_cache(maxsize=1 << 16)
+@memo
 def is_blank(text: str) -> bool:
     """True when `text` is a printed blank cell (a dash)."""
     return _fold(text) in BLANKS or text.strip() in BLANKS
 
 
-@lru_cache(maxsize=1 << 16)
+@memo
 def looks_numeric(text: str) -> bool:
     """True when `text` is shaped like a number cell (digits, separators, sign, parens) or a blank."""
     t = _fold(text)

@@ -8,7 +8,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
+
+
+_MEMOS: list = []
+
+
+def memo(fn):
+    """Memoise a pure function of text (lines recur within a document: a title is tested
+    by several stages, a number by every reader); `clear_caches` forgets them all."""
+    cached = lru_cache(maxsize=1 << 16)(fn)
+    _MEMOS.append(cached)
+    return cached
+
+
+def translator(table: dict[int, int | str | None]) -> Callable[[str], str]:
+    """Given a `str.translate` table, return `text -> text.translate(table)` that only
+    translates text holding one of its keys: translate looks every character up in the
+    table (a failed lookup per character), the one-class regex finds none in C."""
+    keys = re.compile("[" + "".join(re.escape(chr(k)) for k in table) + "]")
+
+    def apply(text: str) -> str:
+        return text.translate(table) if keys.search(text) else text
+
+    return apply
 
 # CJK radicals some PDF fonts emit instead of the ideographs; NFKC leaves the
 # Kangxi-supplement radicals (U+2E80–U+2EFF) alone, so they are folded by hand.
@@ -25,6 +49,7 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 hyphen): removed where text enters yusuan, so `201\u200b 17` is `201 17`."""
 _DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
+_radicals, _drop_invisible, _drop_quotes = translator(RADICALS), translator(_DROP_INVISIBLE), translator(_QUOTES)
 
 
 def clean(text: str) -> str:
@@ -32,19 +57,19 @@ def clean(text: str) -> str:
 
     This is the form records keep (`raw`, `name`): full-width digits and brackets stay.
     """
-    return _SPACES.sub(" ", text.translate(RADICALS).translate(_DROP_INVISIBLE)).strip()
+    return _SPACES.sub(" ", _drop_invisible(_radicals(text))).strip()
 
 
-@lru_cache(maxsize=1 << 16)
+@memo
 def fold(text: str) -> str:
     """Given printed text, return it NFKC-folded, radicals mapped, runs of spaces as one."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(RADICALS)).strip()
+    return _SPACES.sub(" ", _radicals(unicodedata.normalize("NFKC", text))).strip()
 
 
-@lru_cache(maxsize=1 << 16)
+@memo
 def compact(text: str) -> str:
     """Given text, return its fold with all spaces and quotes removed (for matching)."""
-    return fold(text).replace(" ", "").translate(_QUOTES)
+    return _drop_quotes(fold(text).replace(" ", ""))
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -57,7 +82,5 @@ def has_cjk(text: str) -> bool:
 
 def clear_caches() -> None:
     """Forget memoised folds (benchmarks call this so repeated runs measure fresh work)."""
-    from .numbers import is_blank, looks_numeric
-
-    for cached in (fold, compact, is_blank, looks_numeric):
+    for cached in _MEMOS:
         cached.cache_clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,10 +31,21 @@ class Record(BaseModel):
 BOX_STEP = Decimal("0.01")
 
 
+_NO_BOX = {"x0": None, "y0": None, "x1": None, "y1": None}
+
+
 def box_fields(box: tuple[float, float, float, float] | None) -> dict[str, Decimal | None]:
     """A cell box in points → the records' x0, y0, x1, y1 (to 0.01 pt; None without a box)."""
-    values = [Decimal(repr(v)).quantize(BOX_STEP) for v in box] if box else [None] * 4
-    return dict(zip(("x0", "y0", "x1", "y1"), values))
+    if not box:
+        return dict(_NO_BOX)
+    x0, y0, x1, y1 = box
+    return {"x0": _coordinate(x0), "y0": _coordinate(y0), "x1": _coordinate(x1), "y1": _coordinate(y1)}
+
+
+@lru_cache(maxsize=65536)
+def _coordinate(value: float) -> Decimal:
+    # Cells of one table share their edges: each distinct edge is converted once.
+    return Decimal(repr(value)).quantize(BOX_STEP)
 
 
 class DocumentRecord(Record):
