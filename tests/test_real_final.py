@@ -99,6 +99,8 @@ def _errors(result):
 def test_finance_errors_are_its_own_defects():
     assert _errors(_extract(FINANCE)) == [
         ("no_text_layer", None, None, 14),
+        # 一般公共服务支出（类）2106.66万元，占71.73%: 2106.66 of 2940.05 is 71.65%
+        ("prose_share", None, "一般公共服务支出（类）", 21),
         ("prose_vs_table", "final_fiscal_grant_summary", "财政拨款收入支出总计", 21),
     ]
 

@@ -82,7 +82,8 @@ def test_findings_take_severity_and_message_from_the_catalogue():
                                             "actual": Decimal("12")}))
     assert (within.rule, within.severity) == ("rounding", "warning") and within.message.endswith(", within rounding")
     assert finding_of_check("d", Check(**{**check.as_json(), "status": "pass"})) is None
-    made = issue("table_missing", table="final_expenditure", title="支出决算表", year=2024, doc_type="final_accounts")
+    made = issue("table_missing", table="final_expenditure", title="支出决算表", year=2024, doc_type="final_accounts",
+                 excerpt="")
     assert made.severity == RULES["table_missing"].severity == "error"
     assert made.message == ("final_expenditure (支出决算表) is not in this 2024 final_accounts; "
                             "the identities over it are not checked")
@@ -116,3 +117,22 @@ def test_the_tables_record_counts_each_tables_cells_and_identities():
     assert {q.unit_source for q in quality.values()} == {"printed"}
     indexes = {c.table: c.table_index for c in result.records["table_cells"]}
     assert all(q.table_index == indexes[key] for key, q in quality.items())
+
+
+@pytest.mark.parametrize(("printed", "convention", "errors"), [
+    ("2,952", None, []),  # as published: 29,516,748 元 rounded
+    ("2,951", "truncates", []),  # the same figure cut off: the document's convention, no defect
+    ("2,950", None, ["住房保障支出"]),  # fits neither convention
+], ids=["rounded", "truncated", "neither"])
+def test_the_documents_own_number_convention(tmp_path, printed, convention, errors):
+    """The seed restates 29,516,748 元 of 住房保障支出 as 2,952万元; its other figures fit
+    both conventions, so this one decides which the document follows."""
+    from conftest import SEED_BUDGET, extract_text
+
+    text = SEED_BUDGET.read_text("utf-8").replace("“住房保障支出”科目2,952万元", f"“住房保障支出”科目{printed}万元")
+    result = extract_text(tmp_path, text)
+    found = result.records["findings"]
+    assert [f.code for f in found if f.rule == "prose_vs_table" and f.severity == "error"] == errors
+    named = [f.message for f in found if f.rule == "number_convention"]
+    assert named == ([f"the prose {convention} its 万元 figures: 1 of 13 figures fit only truncation, 0 only "
+                      f"rounding; a figure that fits truncation is no defect"] if convention else [])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain import RULES
+from ..schemas.arrow import fits
 from ..schemas.intermediate import Check, ParseIssue
 from ..schemas.records import Finding
 
@@ -57,6 +58,12 @@ def _check_fields(c: Check) -> dict:
             **dict(c.fields)}
 
 
+def _stored(value: Decimal | None) -> Decimal | None:
+    """A finding's amount as the records can hold it exactly (a value of more decimals, a
+    percentage to 0.001, stays in the message only)."""
+    return value if value is None or fits(value) else None
+
+
 def finding_of_check(doc_id: str, c: Check) -> Finding | None:
     """Given a check, return its finding (None when it passed): a failure at the check's
     severity, a miss within rounding as a `rounding` warning, an identity not checked as
@@ -69,9 +76,10 @@ def finding_of_check(doc_id: str, c: Check) -> Finding | None:
                        message=NOT_CHECKED.format(label=c.label), **common)
     text = message(c.rule, **_check_fields(c))
     if c.status == "rounding":
-        return Finding(rule="rounding", severity=RULES["rounding"].severity, expected=c.expected, actual=c.actual,
-                       message=message("rounding", check=text), **common)
-    return Finding(rule=c.rule, severity=c.severity, expected=c.expected, actual=c.actual, message=text, **common)
+        return Finding(rule="rounding", severity=RULES["rounding"].severity, expected=_stored(c.expected),
+                       actual=_stored(c.actual), message=message("rounding", check=text), **common)
+    return Finding(rule=c.rule, severity=c.severity, expected=_stored(c.expected), actual=_stored(c.actual),
+                   message=text, **common)
 
 
 def finding_of_issue(doc_id: str, i: ParseIssue) -> Finding:

@@ -57,15 +57,22 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) ->
 def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile) -> list[ParseIssue]:
     """Tables a document of its kind and year must print but does not (an error: a
     required table is missing), and tables printed without any amount and without an
-    empty-table note (a warning)."""
+    empty-table note (a warning). A document that prints fewer than half of the tables its
+    kind requires is an excerpt, not a document missing tables: what it lacks is an info."""
     issues = []
     found = {t.key for t in parsed.tables}
     if parsed.fiscal_year:
-        for key, spec in profile.tables.items():
-            if (spec.doc_type == doc_type and key not in found and spec.required_since
-                    and parsed.fiscal_year >= spec.required_since):
-                issues.append(issue("table_missing", table=key, title=spec.titles[0], year=parsed.fiscal_year,
-                                    doc_type=doc_type))
+        required = [(key, spec) for key, spec in profile.tables.items()
+                    if spec.doc_type == doc_type and spec.required_since and parsed.fiscal_year >= spec.required_since]
+        printed = sum(key in found for key, _ in required)
+        excerpt = printed * 2 < len(required)
+        for key, spec in required:
+            if key not in found:
+                issues.append(issue(
+                    "table_missing", severity="info" if excerpt else None, table=key, title=spec.titles[0],
+                    year=parsed.fiscal_year, doc_type=doc_type,
+                    excerpt=f" (the document prints {printed} of the {len(required)} tables of its kind: an excerpt)"
+                    if excerpt else ""))
     for table in parsed.tables:
         # A 合计 row with no amount is no content: the table prints nothing.
         if not any(row.tokens for row in table.rows) and not table.empty_note:

@@ -29,6 +29,7 @@ from importlib import resources
 from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
+from ..schemas.arrow import fits
 from ..schemas.intermediate import Assignment, Check, Page, ParseIssue, Row
 from ..schemas.records import ProjectRecord
 from .catalogue import issue
@@ -195,13 +196,15 @@ def _share_checks(stream: _Stream) -> list[Check]:
     accept = {ROUND, TRUNCATE} if only_trunc > only_round else {ROUND}
     checks = []
     for m, part, pct, unit, lo, hi, fit in graded:
-        exact = (part.amount / parse_amount(m.group("total")) * HUNDRED).quantize(unit)
+        # To the printed share's digits (`unit` as 0.01, not 0.010: findings store two decimals).
+        exact = (part.amount / parse_amount(m.group("total")) * HUNDRED).quantize(unit.normalize())
         near = pct + unit * 3 / 2 >= lo and pct - unit * 3 / 2 <= hi  # one digit beyond: a rounding-size gap
         status = "pass" if fit & accept else "rounding" if near else "fail"
         page = stream.page(part.start)
         label = f"prose p.{page} {part.name}{part.raw}万元，占{part.pct_raw}%"
         checks.append(Check(rule="prose_share", status=status, table=None, code=part.name or None, column="%",
-                            page=page, expected=exact, actual=pct, label=label,
+                            page=page, expected=exact if fits(exact) else None, actual=pct if fits(pct) else None,
+                            label=label,
                             fields=(("printed", part.pct_raw), ("part", f"{part.raw}"),
                                     ("total", m.group("total")), ("exact", f"{exact}"))))
     for m, parts in found:
@@ -221,7 +224,7 @@ def _share_checks(stream: _Stream) -> list[Check]:
             listed = " + ".join(f"{p.pct_raw}%" for p in shares)
             far = abs(pct_sum - HUNDRED) > pct_slack + 2 * max(half_unit(p.pct_raw) for p in shares)
             checks.append(Check(rule="share_sum", status="fail" if far else "rounding", table=None, code=None,
-                                column="%", page=page, expected=HUNDRED, actual=pct_sum,
+                                column="%", page=page, expected=HUNDRED, actual=pct_sum if fits(pct_sum) else None,
                                 label=f"prose p.{page} {stream.quote(m.start(), m.end())}",
                                 fields=(("total", m.group("total")), ("shares", listed), ("sum", f"{pct_sum}"))))
         if len(parts) >= 2 and (covered or shares_add_up):
