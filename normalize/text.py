@@ -27,7 +27,15 @@ def translator(table: dict[int, int | str | None]) -> Callable[[str], str]:
     """Given a `str.translate` table, return `text -> text.translate(table)` that only
     translates text holding one of its keys: translate looks every character up in the
     table (a failed lookup per character), the one-class regex finds none in C."""
-    keys = re.compile("[" + "".join(re.escape(chr(k)) for k in table) + "]")
+    points = sorted(table)
+    runs = []  # consecutive code points as one range: a class of ranges is matched fast
+    for p in points:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    keys = re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                                    for a, b in runs) + "]")
 
     def apply(text: str) -> str:
         return text.translate(table) if keys.search(text) else text
