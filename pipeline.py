@@ -187,18 +187,14 @@ def _coverage_issues(parsed, records_read: int, form_pages: set[int]) -> list[Pa
     """What the document prints that yusuan did not read as records: tables no kind fits
     (info, their cells kept), regions of amount rows no table claims (error), and a
     document that prints tables but gave none (error)."""
-    out = [ParseIssue(rule="table_unclassified", severity="info", page=t.pages[0] if t.pages else None,
-                      message=f"table {t.title!r} (pages {', '.join(map(str, t.pages))}) is of no kind yusuan "
-                              f"knows; its {len(t.cells)} cells are kept in table_cells")
+    out = [catalogue.issue("table_unclassified", page=t.pages[0] if t.pages else None, title=t.title,
+                           pages=", ".join(map(str, t.pages)), cells=len(t.cells))
            for t in parsed.unclassified if t.cells]
-    out += [ParseIssue(rule="unread_table", severity="error", page=page,
-                       message=f"page {page}: amount rows under no table title yusuan recognises, from {line!r}; "
-                               f"they are not read")
+    out += [catalogue.issue("unread_table", page=page, line=line)
             for page, line in parsed.unread if page not in form_pages]
     printed = any(c.numeric for t in (*parsed.tables, *parsed.unclassified) for c in t.cells)
     if not records_read and (printed or parsed.unread):
-        out.append(ParseIssue(rule="no_records", severity="error",
-                              message="the document prints tables but yusuan read no amount from them"))
+        out.append(catalogue.issue("no_records"))
     return out
 
 
@@ -234,8 +230,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     issues += form_issues
     issues += _coverage_issues(parsed, len(budget) + len(summary) + len(projects), form_pages)
     if not parsed.tables and not projects and not any(t.cells for t in parsed.unclassified) and not parsed.unread:
-        issues.append(ParseIssue(rule="no_tables_found", severity="warning",
-                                 message=f"{source}: no budget table title found; nothing to extract"))
+        issues.append(catalogue.issue("no_tables_found", source=source))
     document = DocumentRecord(
         doc_id=doc_id, source=source, source_kind=source_kind,
         doc_type=doc_type or ("performance_targets" if projects else "unknown"),

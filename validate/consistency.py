@@ -13,6 +13,7 @@ from ..domain import DOCUMENT, Profile
 from ..normalize.text import compact, fold
 from ..schemas.intermediate import Page, ParsedDocument, ParseIssue
 from .catalogue import issue
+from .wording import words
 
 MAX_HEADING = 60
 """Longer lines are prose, not headings."""
@@ -54,7 +55,14 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) ->
     return issues
 
 
-def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile) -> list[ParseIssue]:
+def _noted_empty(table, pages: list[Page]) -> bool:
+    """True when a note on the table's pages says it has nothing to print."""
+    note = words().empty_table_note
+    return any(note.search(compact(line)) for page in pages if page.number in table.pages for line in page.lines)
+
+
+def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile,
+                 pages: list[Page] = ()) -> list[ParseIssue]:
     """Tables a document of its kind and year must print but does not (an error: a
     required table is missing), and tables printed without any amount and without an
     empty-table note (a warning). A document that prints fewer than half of the tables its
@@ -75,6 +83,6 @@ def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile) -> lis
                     if excerpt else ""))
     for table in parsed.tables:
         # A 合计 row with no amount is no content: the table prints nothing.
-        if not any(row.tokens for row in table.rows) and not table.empty_note:
+        if not any(row.tokens for row in table.rows) and not table.empty_note and not _noted_empty(table, pages):
             issues.append(issue("table_without_rows", table=table.key, page=table.pages[0]))
     return issues

@@ -64,7 +64,7 @@ def _headings(ctx: Context) -> Found:
 
 def _tables(ctx: Context) -> Found:
     """Tables a document of its kind must print, tables printed without any amount."""
-    return check_tables(ctx.parsed, ctx.doc_type, ctx.profile) if ctx.doc_type else []
+    return check_tables(ctx.parsed, ctx.doc_type, ctx.profile, ctx.pages) if ctx.doc_type else []
 
 
 def _wording(ctx: Context) -> Found:

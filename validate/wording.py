@@ -89,6 +89,7 @@ class _Words:
     stop_gap: float
     stop_back: int
     blank_rule: str
+    empty_table_note: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +121,7 @@ def words() -> _Words:
         stop_split=re.compile(raw["full_stop"]["clause_split"]), stop_sentence=re.compile(raw["full_stop"]["sentence"]),
         stop_item=re.compile(raw["full_stop"]["item_start"]), stop_gap=raw["full_stop"]["min_gap_chars"],
         stop_back=raw["full_stop"]["look_back"], blank_rule=raw["blank_page"]["rule"],
+        empty_table_note=re.compile(raw["empty_tables"]["note"]),
     )
 
 
