@@ -14,10 +14,14 @@ it, and run the task in-process otherwise).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing as mp
 import os
 import resource
+import signal
+import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -27,8 +31,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .dataset import (journal, load_manifest, remove_parts, remove_stale_temporaries, save_manifest,
-                      write_datapackage, write_parts)
+from .dataset import (finding_severities, journal, load_manifest, locked, remove_parts, remove_stale_temporaries,
+                      remove_uncommitted, save_manifest, write_datapackage, write_parts)
 from .errors import UnreadableDocument
 from .pipeline import display_path as display
 from .pipeline import extract_document
@@ -38,7 +42,10 @@ from .views import build_views
 SUFFIXES = (".pdf", ".txt")
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 2048
+MIN_MEMORY_MB = 32
+"""Below this a worker cannot start reading a small PDF (measured: 8 MiB fails, 16 MiB reads one)."""
 DONE = ("ok", "findings")
+WATCH_SECONDS = 0.25  # how often a worker looks whether its parent is still there
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,40 @@ def _address_space() -> int:
         return 0
 
 
-def _child(task: Task, root: str, memory_mb: int | None, conn) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int, forked_by_main_thread: bool) -> None:
+    """Make this forked worker exit as soon as `parent` is gone (killed with -9 too).
+
+    On Linux the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); that
+    signal follows the thread that forked, so it is asked for only when the parent's main
+    thread forked (a Dask worker forks from a pool thread that may end before it). A
+    thread that watches the parent id covers every other case."""
+    if forked_by_main_thread and sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(70)
+
+    if os.getppid() != parent:  # died before the request could be made
+        os._exit(70)
+    threading.Thread(target=watch, name="yusuan-parent-watch", daemon=True).start()
+
+
+def _child(task: Task, root: str, memory_mb: int | None, conn, parent: int = 0,
+           forked_by_main_thread: bool = False) -> None:
+    try:  # Ctrl-C is the batch's to handle: it stops its workers itself
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:
+        pass
+    if parent:
+        _die_with_parent(parent, forked_by_main_thread)  # before the cap: the thread's stack counts
     if memory_mb:
         # The cap is what the file may add: a forked child inherits its parent's address
         # space (a parent that ran DuckDB or pyarrow reserves gigabytes it never touches),
@@ -196,11 +236,23 @@ def run_isolated(tasks: list[Task], root: str, workers: int, timeout: float, mem
     ctx = mp.get_context("fork")
     pending = list(reversed(tasks))
     running: dict = {}  # sentinel → (process, conn, task, started)
+    try:
+        _run_children(ctx, pending, running, root, workers, timeout, memory_mb, on_done)
+    finally:  # interrupted (Ctrl-C) or failed: no worker outlives the batch
+        for proc, conn, _, _ in running.values():
+            proc.kill()
+            proc.join()
+            conn.close()
+
+
+def _run_children(ctx, pending: list[Task], running: dict, root: str, workers: int, timeout: float,
+                  memory_mb: int | None, on_done: Callable[[ManifestEntry], None]) -> None:
+    parent, main = os.getpid(), threading.current_thread() is threading.main_thread()
     while pending or running:
         while pending and len(running) < max(1, workers):
             task = pending.pop()
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(task, root, memory_mb, send), daemon=True)
+            proc = ctx.Process(target=_child, args=(task, root, memory_mb, send, parent, main), daemon=True)
             proc.start()
             send.close()
             running[proc.sentinel] = (proc, recv, task, time.monotonic())
@@ -276,58 +328,124 @@ def run_dask(tasks: list[Task], root: str, workers: int, timeout: float, memory_
                 cluster.close()
 
 
+class BatchInterrupted(Exception):
+    """Ctrl-C stopped the batch: `done` of `total` files of the plan were extracted, the
+    dataset holds them (manifest and datapackage written) and a rerun resumes."""
+
+    def __init__(self, done: int, total: int):
+        super().__init__(f"interrupted: {done}/{total} done, rerun to resume")
+        self.done, self.total = done, total
+
+
 @dataclass
 class BatchResult:
     entries: dict[str, ManifestEntry]
     plan: Plan
     seconds: float
+    root: Path | None = None
+    pruned: list[str] = field(default_factory=list)
+    """Paths whose input was gone: their rows and parts were removed (`prune=True`)."""
 
     def count(self, status: str) -> int:
         return sum(e.status == status for e in self.entries.values())
 
     @property
     def exit_code(self) -> int:
-        """0 when no file failed, 1 otherwise."""
-        return 1 if self.count("failed") else 0
+        """The exit code at the default level (see `exit_code_at`)."""
+        return self.exit_code_at("error")
+
+    def exit_code_at(self, fail_on: str = "error") -> int:
+        """2 when a file could not be read; else 1 when a document of the inputs has a
+        finding at `fail_on` (error, or warning: warnings and errors) or above; else 0.
+        `fail_on = never`: findings never fail the batch."""
+        if self.count("failed"):
+            return 2
+        if fail_on == "error":
+            return 1 if self.count("findings") else 0
+        if fail_on == "warning" and self.root is not None:
+            docs = [e.doc_id for e in self.entries.values() if e.status in DONE]
+            return 1 if finding_severities(self.root, docs) & {"error", "warning"} else 0
+        return 0
+
+
+def _gone(entries: dict[str, ManifestEntry], inputs: list[Path], current: set[str]) -> list[str]:
+    """Paths of manifest rows below this run's inputs whose file is no longer there.
+    Rows of files outside the inputs are left alone: their input is not known to be gone."""
+    roots = [display(p) for p in inputs]
+    below = [r.rstrip("/") + "/" for r in roots]
+    return sorted(path for path in entries if path not in current
+                  and (path in roots or any(path.startswith(b) for b in below)))
 
 
 def run_batch(inputs: Iterable[str | Path], out: str | Path, *, workers: int = 1, engine: str = "local",
               scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-              memory_mb: int | None = DEFAULT_MEMORY_MB,
+              memory_mb: int | None = DEFAULT_MEMORY_MB, prune_gone: bool = False,
               on_plan: Callable[[Plan], None] | None = None,
               on_done: Callable[[ManifestEntry], None] | None = None) -> BatchResult:
-    """Convert every .pdf/.txt below `inputs` into the dataset at `out`; resumable."""
+    """Convert every .pdf/.txt below `inputs` into the dataset at `out`; resumable.
+
+    Holds the dataset's lock (raises dataset.DatasetLocked when another batch has it);
+    parts of documents no committed manifest row names are removed first; `prune_gone`
+    also removes the rows and parts of files below `inputs` that are gone. Ctrl-C raises
+    BatchInterrupted after the finished files are saved and the unfinished ones removed."""
     started = time.perf_counter()
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(root)
-    plan = make_plan(discover(inputs), root)
-    if on_plan:
-        on_plan(plan)
-    entries = dict(plan.entries)
+    inputs = [Path(p) for p in inputs]
+    with locked(root):
+        remove_stale_temporaries(root)
+        files = discover(inputs)
+        previous = load_manifest(root)
+        pruned = _gone(previous, inputs, {display(f) for f in files}) if prune_gone else []
+        for path in pruned:
+            previous.pop(path)
+        if pruned:
+            save_manifest(root, previous)
+        # The commit point of a document is its manifest row: parts without one are a run's
+        # unfinished work (killed between two renames) and must not stay visible.
+        remove_uncommitted(root, (e.doc_id for e in previous.values() if e.status in DONE))
+        plan = make_plan(files, root)
+        if on_plan:
+            on_plan(plan)
+        entries = dict(plan.entries)
 
-    for doc_id in plan.stale:
-        if not any(e.doc_id == doc_id for e in plan.entries.values()):
-            remove_parts(root, doc_id)
+        for doc_id in plan.stale:
+            if not any(e.doc_id == doc_id for e in plan.entries.values()):
+                remove_parts(root, doc_id)
 
-    def done(entry: ManifestEntry) -> None:
-        if entry.status == "failed":
-            remove_parts(root, entry.doc_id)  # a child killed mid-write leaves no part visible
-        journal(root, entry)
-        entries[entry.path] = entry
-        if on_done:
-            on_done(entry)
+        finished: set[str] = set()
 
-    if engine == "dask":
-        run_dask(plan.tasks, str(root), workers, timeout, memory_mb, done, scheduler)
-    else:
-        run_isolated(plan.tasks, str(root), workers, timeout, memory_mb, done)
-    previous = load_manifest(root)
-    previous.update(entries)
-    save_manifest(root, previous)
-    write_datapackage(root)
-    build_views(root)  # execution and codes over the whole dataset (views.py); describes them too
-    return BatchResult(entries=entries, plan=plan, seconds=time.perf_counter() - started)
+        def done(entry: ManifestEntry) -> None:
+            if entry.status == "failed":
+                remove_parts(root, entry.doc_id)  # a child killed mid-write leaves no part visible
+            journal(root, entry)
+            entries[entry.path] = entry
+            finished.add(entry.path)
+            if on_done:
+                on_done(entry)
+
+        try:
+            if engine == "dask":
+                run_dask(plan.tasks, str(root), workers, timeout, memory_mb, done, scheduler)
+            else:
+                run_isolated(plan.tasks, str(root), workers, timeout, memory_mb, done)
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            interrupted = False
+        previous = load_manifest(root)
+        previous.update(entries)
+        if interrupted:
+            # Work in flight is dropped whole: its parts and any older row of its file.
+            for task in plan.tasks:
+                if task.shown not in finished:
+                    remove_parts(root, task.sha256[:16])
+                    previous.pop(task.shown, None)
+        save_manifest(root, previous)
+        write_datapackage(root)
+        build_views(root)  # execution and codes over the whole dataset (views.py); describes them too
+    if interrupted:
+        raise BatchInterrupted(len(finished), len(plan.tasks))
+    return BatchResult(entries=entries, plan=plan, seconds=time.perf_counter() - started, root=root, pruned=pruned)
 
 
 def default_workers() -> int:

@@ -6,10 +6,15 @@ Frictionless descriptor.
     dataset/datapackage.json          what every resource and column means
     dataset/_journal.jsonl            manifest rows as files finish (crash-safe; ignored by readers)
 
-Parts are written through hidden temporary files and renamed into place (writer), and a
-file's manifest row is journalled only after all its parts are in place, so a run killed
-at any moment leaves no partial file visible and loses no finished file. Readers
-(pyarrow.dataset, DuckDB, Spark) skip names starting with `.` or `_`.
+    dataset/_batch.lock               held (flock) by the one batch writing the dataset
+
+A document's parts are written as one group (writer.write_group: every part complete
+under a hidden temporary name before the first is renamed in, its documents part last),
+and its manifest row is journalled only after all its parts are in place: the journal
+line is the commit. A batch starts by removing every part whose document has no
+committed row, so a run killed between two renames shows that document, after the rerun,
+whole or not at all. Readers (pyarrow.dataset, DuckDB, Spark) skip names starting with
+`.` or `_`.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import json
 import os
 import typing
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,10 +32,16 @@ import pyarrow.parquet as pq
 from .domain import TABLES
 from .schemas.arrow import arrow_schema, to_table
 from .schemas.records import RECORD_KINDS, VIEW_KINDS, ManifestEntry, Record
-from .writer import TMP_SUFFIX, write_atomic
+from .writer import TMP_SUFFIX, write_atomic, write_group
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: batches are not locked
+    fcntl = None
 
 MANIFEST = "manifest.parquet"
 JOURNAL = "_journal.jsonl"
+LOCK = "_batch.lock"
 DATAPACKAGE = "datapackage.json"
 PARTITION = "fiscal_year"
 UNKNOWN_YEAR = "__HIVE_DEFAULT_PARTITION__"  # what Hive, Spark and pyarrow read as null
@@ -68,24 +81,88 @@ def write_parts(root: Path, records: dict[str, list[Record]], fiscal_year: int |
             if PARTITION in table.column_names:
                 table = table.drop_columns([PARTITION])
             planned.append((table, part_path(root, kind, year, doc_id)))
-    written = []
+    planned.sort(key=lambda pair: pair[1].parts[-3] == "documents")  # its documents row last
     try:
-        for table, target in planned:
-            written.append(write_atomic(table, target))
+        written = write_group(planned)
     except BaseException:
         remove_parts(root, doc_id)
         raise
+    # Kinds or years an earlier extraction of the same bytes wrote and this one did not.
+    keep = set(written)
+    for part in _parts(root, doc_id):
+        if part not in keep:
+            part.unlink(missing_ok=True)
     return written
+
+
+def _parts(root: Path, doc_id: str = "*") -> Iterator[Path]:
+    for kind in RECORD_KINDS:
+        if (root / kind).is_dir():
+            yield from (root / kind).glob(f"{PARTITION}=*/part-{doc_id}.parquet")
+
+
+def part_doc_id(part: Path) -> str:
+    """The doc_id of a part file (`part-<doc_id>.parquet`)."""
+    return part.name[len("part-"):-len(".parquet")]
 
 
 def remove_parts(root: Path, doc_id: str) -> int:
     """Delete every part of one document (a failed, changed or vanished input); return how many."""
     n = 0
-    for kind in RECORD_KINDS:
-        for part in (root / kind).glob(f"{PARTITION}=*/part-{doc_id}.parquet") if (root / kind).exists() else ():
+    for part in list(_parts(root, doc_id)):
+        part.unlink(missing_ok=True)
+        n += 1
+    return n
+
+
+def remove_uncommitted(root: Path, committed: Iterable[str]) -> int:
+    """Delete every part whose doc_id is not in `committed` (a document some run began to
+    write and never journalled: killed between two renames, or interrupted); return how many."""
+    keep = set(committed)
+    n = 0
+    for part in list(_parts(root)):
+        if part_doc_id(part) not in keep:
             part.unlink(missing_ok=True)
             n += 1
     return n
+
+
+def finding_severities(root: Path, doc_ids: Iterable[str]) -> set[str]:
+    """The severities of the findings the given documents have in the dataset."""
+    found: set[str] = set()
+    for doc_id in set(doc_ids):
+        for part in (root / "findings").glob(f"{PARTITION}=*/part-{doc_id}.parquet") \
+                if (root / "findings").is_dir() else ():
+            found.update(pq.read_table(part, columns=["severity"]).column("severity").to_pylist())
+    return found
+
+
+class DatasetLocked(Exception):
+    """Another batch holds the dataset's lock; `str()` is a one-line message."""
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the dataset's exclusive lock for the block, or raise DatasetLocked at once.
+
+    An flock on `_batch.lock`: the kernel drops it when its holder dies (kill -9 too), so a
+    stale lock never blocks; forked workers share it, so it is held until the last of
+    them is gone. The file stays (removing a lock file lets a third process race)."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                raise DatasetLocked(f"{root}: another batch is writing into this dataset (pid {holder}); "
+                                    f"wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)
 
 
 def remove_stale_temporaries(root: Path) -> int:

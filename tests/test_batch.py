@@ -84,7 +84,7 @@ def test_big_batch_statuses(big_batch):
     others = {k: v["status"] for k, v in manifest.items()
               if k not in ("broken.pdf", "empty.txt", "gbk.txt", "same-bytes.txt")}
     assert set(others.values()) == {"ok"} and len(others) == 196
-    assert result.exit_code == 1  # some files failed
+    assert result.exit_code == 2  # some files could not be read
     assert not (out / JOURNAL).exists()
 
 
@@ -113,7 +113,7 @@ def test_rerun_skips_done_and_retries_failed(big_batch, tmp_path):
     assert sorted(Path(t.path).name for t in plan.tasks) == ["broken.pdf", "empty.txt"]
     assert (plan.already_done, plan.duplicates) == (197, 1)  # 196 copies and gbk; the duplicate re-checked
     assert {kind: _rows(out, kind) for kind in KINDS} == before
-    assert result.exit_code == 1
+    assert result.exit_code == 2
 
 
 def test_datapackage_and_export(big_batch, tmp_path):
@@ -190,7 +190,7 @@ def test_hanging_and_crashing_files_are_isolated(tmp_path, monkeypatch):
     assert (manifest["hang.txt"]["status"], manifest["hang.txt"]["error"]) == ("failed", "timed out after 2 s")
     assert manifest["crash.txt"]["status"] == "failed" and "code 3" in manifest["crash.txt"]["error"]
     assert [manifest[f"copy-{i:03d}.txt"]["status"] for i in range(3)] == ["ok"] * 3
-    assert result.exit_code == 1
+    assert result.exit_code == 2
 
 
 def test_memory_cap_marks_file_failed(tmp_path, monkeypatch):

@@ -362,13 +362,15 @@ def test_missing_file_exits_2(tmp_path, monkeypatch):
     assert "no such file" in result.stderr
 
 
-def test_directory_exits_2(tmp_path, monkeypatch):
+def test_directory_without_documents_exits_2(tmp_path, monkeypatch):
+    # A folder is extracted document by document (tests/test_cli_exit.py); one holding no
+    # .pdf or .txt is an error.
     monkeypatch.chdir(tmp_path)
     (tmp_path / "adir").mkdir()
-    (tmp_path / "adir" / "x.txt").write_text("201 一般公共服务支出 1", encoding="utf-8")
+    (tmp_path / "adir" / "x.md").write_text("201 一般公共服务支出 1", encoding="utf-8")
     result = invoke(["extract", "adir", "-o", "out"])
     _assert_unreadable(result, "adir", tmp_path / "out")
-    assert "directory" in result.stderr
+    assert "no .pdf or .txt file in this folder" in result.stderr
 
 
 def test_unreadable_into_existing_output_folder_leaves_it_alone(tmp_path, monkeypatch):
