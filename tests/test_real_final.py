@@ -102,6 +102,8 @@ def test_finance_errors_are_its_own_defects():
         # 一般公共服务支出（类）2106.66万元，占71.73%: 2106.66 of 2940.05 is 71.65%
         ("prose_share", None, "一般公共服务支出（类）", 21),
         ("prose_vs_table", "final_fiscal_grant_summary", "财政拨款收入支出总计", 21),
+        # …its four shares add up to 100.07%
+        ("share_sum", None, None, 21),
     ]
 
 

@@ -47,6 +47,7 @@ class _Words:
     share_total: re.Pattern[str]
     share_part: re.Pattern[str]
     share_sep: re.Pattern[str]
+    max_name: int
     exhaustive: tuple[tuple[str, ...], ...]
     implied: re.Pattern[str]
     marker: re.Pattern[str]
@@ -80,6 +81,7 @@ def words() -> _Words:
     sh, rs, it, li = raw["shares"], raw["reasons"], raw["items"], raw["list_items"]
     return _Words(
         share_total=rx(sh["total"]), share_part=rx(sh["part"]), share_sep=rx(sh["separator"]),
+        max_name=sh["max_name"],
         exhaustive=tuple(tuple(w) for w in sh["exhaustive"]), implied=rx(raw["implied"]["pattern"]),
         marker=rx(rs["marker"]), claim_span=rs["claim_span"], up=tuple(rs["up"]), down=tuple(rs["down"]),
         flat=tuple(rs["flat"]), head=rx(it["head"]), level=rx(it["level"]), purpose=rx(it["purpose"]),
@@ -160,8 +162,10 @@ def _passages(stream: _Stream) -> list[tuple[re.Match, list[_Share]]]:
         parts, pos = [], m.end()
         while True:
             p = w.share_part.match(text, pos)
-            if not p or (value := _amount(p.group("amount"))) is None:
+            if not p or (value := _amount(p.group("amount"))) is None or len(p.group("name")) > w.max_name:
                 break
+            if parts and (parts[-1].pct_raw is None) != (p.group("pct") is None):
+                break  # a list of shares goes on with shares, a list of amounts with amounts
             parts.append(_Share(name=p.group("name"), raw=p.group("amount"), amount=value,
                                 half=_half(p.group("amount"), value), pct_raw=p.group("pct"),
                                 start=p.start(), end=p.end()))
