@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -53,6 +53,8 @@ class Task:
     path: str
     size: int
     sha256: str
+    ocr: str = "auto"
+    """Which pages OCR reads (extract.ocr: auto | always | never)."""
 
     @property
     def shown(self) -> str:
@@ -135,13 +137,15 @@ def extract_one(task: Task, root: str) -> ManifestEntry:
     """Extract one file and write its parts into the dataset; return its manifest row."""
     started = time.perf_counter()
 
-    def entry(status: str, error: str | None = None, pages: int | None = None) -> ManifestEntry:
+    def entry(status: str, error: str | None = None, pages: int | None = None,
+              ocr_pages: int | None = None) -> ManifestEntry:
         seconds = Decimal(str(round(time.perf_counter() - started, 2)))
         return ManifestEntry(path=task.shown, size=task.size, sha256=task.sha256, doc_id=task.sha256[:16],
-                             status=status, error=error, pages=pages, seconds=seconds, tool_version=__version__)
+                             status=status, error=error, pages=pages, seconds=seconds, tool_version=__version__,
+                             ocr_pages=ocr_pages)
 
     try:
-        result = extract_document(task.path)
+        result = extract_document(task.path, ocr=task.ocr)
     except UnreadableDocument as exc:
         return entry("failed", exc.reason)
     except MemoryError:
@@ -155,7 +159,7 @@ def extract_one(task: Task, root: str) -> ManifestEntry:
         write_parts(Path(root), result.records, doc.fiscal_year, doc.doc_id)
     except (OSError, ValueError) as exc:  # ValueError: pyarrow.ArrowInvalid, a value the schema refuses
         return entry("failed", f"cannot write its records ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-    return entry("findings" if result.errors else "ok", pages=doc.pages)
+    return entry("findings" if result.errors else "ok", pages=doc.pages, ocr_pages=result.ocr_pages)
 
 
 def _address_space() -> int:
@@ -379,7 +383,7 @@ def _gone(entries: dict[str, ManifestEntry], inputs: list[Path], current: set[st
 
 def run_batch(inputs: Iterable[str | Path], out: str | Path, *, workers: int = 1, engine: str = "local",
               scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-              memory_mb: int | None = DEFAULT_MEMORY_MB, prune_gone: bool = False,
+              memory_mb: int | None = DEFAULT_MEMORY_MB, prune_gone: bool = False, ocr: str = "auto",
               on_plan: Callable[[Plan], None] | None = None,
               on_done: Callable[[ManifestEntry], None] | None = None) -> BatchResult:
     """Convert every .pdf/.txt below `inputs` into the dataset at `out`; resumable.
@@ -404,6 +408,7 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path, *, workers: int = 1
         # unfinished work (killed between two renames) and must not stay visible.
         remove_uncommitted(root, (e.doc_id for e in previous.values() if e.status in DONE))
         plan = make_plan(files, root)
+        plan.tasks = [replace(t, ocr=ocr) for t in plan.tasks]  # the OCR choice travels to each worker
         if on_plan:
             on_plan(plan)
         entries = dict(plan.entries)

@@ -21,6 +21,9 @@ from . import __version__
 # pipeline are imported inside the commands that need them, never here.
 DEFAULT_ENGINE = "pdfium"  # extract.pdf_reader.DEFAULT_ENGINE (a test keeps the two equal)
 PDF_ENGINES = ("pdfium", "pdfplumber")  # extract.pdf_reader.ENGINES
+OCR_MODES = ("auto", "always", "never")  # extract.ocr.OCR_MODES
+OCR_HELP = ("Pages OCR reads (the ocr extra: pip install 'yusuan[ocr]'): auto, pages without a text layer when "
+            "the extra is installed; always, every page; never.")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3  # validate.report's codes
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -199,6 +202,7 @@ def extract(
                                help="PDF reader: pdfium (fast) or pdfplumber (reference); both give the same records."),
     fail_on: str = typer.Option("error", "--fail-on", help="error, warning or never: findings at this level or "
                                 "above make the exit code 1."),
+    ocr: str = typer.Option("auto", "--ocr", help=OCR_HELP),
 ) -> None:
     """Extract documents into OUT/: one Parquet file per record kind (documents, budget_lines,
     summary_lines, findings, projects, project_items, indicators, prose_figures, table_cells).
@@ -212,11 +216,12 @@ def extract(
     """
     _choice("--engine", engine, PDF_ENGINES)
     _choice("--fail-on", fail_on, FAIL_ON)
+    _choice("--ocr", ocr, OCR_MODES)
     from .pipeline import display_path
 
     jobs = _extract_jobs(files, out)
     codes = [_extract_one(path, folder, stem, password=password, engine=engine, dry_run=dry_run,
-                          json_report=json_report, report=report, fail_on=fail_on)
+                          json_report=json_report, report=report, fail_on=fail_on, ocr=ocr)
              for path, folder, stem in jobs]
     if not jobs:
         _fail(f"{_shown(display_path(files[0]))}: no .pdf or .txt file in this folder")
@@ -264,7 +269,7 @@ def _other_document(folder: Path, doc) -> str | None:
 
 
 def _extract_one(path: Path, folder: Path | None, stem: Path | None, *, password, engine: str, dry_run: bool,
-                 json_report: bool, report: bool, fail_on: str) -> int:
+                 json_report: bool, report: bool, fail_on: str, ocr: str = "auto") -> int:
     """Extract, write and print one document; return its exit code."""
     from .errors import UnreadableDocument
     from .pipeline import display_path, extract_document
@@ -282,7 +287,7 @@ def _extract_one(path: Path, folder: Path | None, stem: Path | None, *, password
     if refused:
         return unreadable(source, refused)
     try:
-        result = extract_document(path, password=password, engine=engine)
+        result = extract_document(path, password=password, engine=engine, ocr=ocr)
     except UnreadableDocument as exc:
         return unreadable(exc.source, exc.reason)
     written = None
@@ -324,6 +329,7 @@ def batch(
                                "no longer found below INPUTS."),
     fail_on: str = typer.Option("error", "--fail-on", help="error, warning or never: a document with findings at "
                                 "this level or above makes the exit code 1."),
+    ocr: str = typer.Option("auto", "--ocr", help=OCR_HELP),
 ) -> None:
     """Convert every document below INPUTS into one Parquet dataset in OUT/.
 
@@ -344,6 +350,7 @@ def batch(
 
     _choice("--engine", engine, ("local", "dask"))
     _choice("--fail-on", fail_on, FAIL_ON)
+    _choice("--ocr", ocr, OCR_MODES)
     if 0 < memory_mb < MIN_MEMORY_MB:
         _usage(f"--memory-mb {memory_mb} is too small to start a worker: give at least {MIN_MEMORY_MB} "
                f"(MiB), or 0 for no cap")
@@ -359,9 +366,10 @@ def batch(
             _fail(f"{_shown(display_path(p))}: no such file or folder")
         if _not_regular(p):
             _fail(f"{_shown(display_path(p))}: {_not_regular(p)}")
-    state = {"pages": 0, "failed": 0, "started": 0.0, "task": None, "done": 0, "total": 0}
+    state = {"pages": 0, "failed": 0, "started": 0.0, "task": None, "done": 0, "total": 0, "ocr": 0}
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("failed {task.fields[failed]}"), TextColumn("{task.fields[rate]} pages/s"),
+                        TextColumn("OCR {task.fields[ocr]} pages"),
                         TimeRemainingColumn(), console=console, transient=False)
 
     def on_plan(plan) -> None:
@@ -371,16 +379,17 @@ def batch(
         state["total"] = len(plan.tasks)
         console.print(f"{len(plan.tasks)} to extract, {plan.already_done} already done, "
                       f"{plan.duplicates} duplicates")
-        state["task"] = progress.add_task("extracting", total=len(plan.tasks), failed=0, rate="0.0")
+        state["task"] = progress.add_task("extracting", total=len(plan.tasks), failed=0, rate="0.0", ocr=0)
 
     def on_done(entry) -> None:
         import time
 
         state["pages"] += entry.pages or 0
+        state["ocr"] += entry.ocr_pages or 0
         state["done"] += 1
         state["failed"] += entry.status == "failed"
         rate = state["pages"] / max(time.perf_counter() - state["started"], 1e-9)
-        progress.update(state["task"], advance=1, failed=state["failed"], rate=f"{rate:.1f}")
+        progress.update(state["task"], advance=1, failed=state["failed"], rate=f"{rate:.1f}", ocr=state["ocr"])
         if entry.status == "failed":
             progress.console.print(f"  [red]failed[/] {escape(_shown(entry.path))}: "
                                    f"{escape(_shown(entry.error or ''))}")
@@ -388,7 +397,7 @@ def batch(
     try:
         with progress:
             result = run_batch(inputs, out, workers=workers or default_workers(), engine=engine, scheduler=scheduler,
-                               timeout=timeout, memory_mb=memory_mb or None, prune_gone=prune,
+                               timeout=timeout, memory_mb=memory_mb or None, prune_gone=prune, ocr=ocr,
                                on_plan=on_plan, on_done=on_done)
     except (BatchInterrupted, KeyboardInterrupt) as exc:
         done, total = (exc.done, exc.total) if isinstance(exc, BatchInterrupted) else (state["done"], state["total"])
@@ -406,7 +415,7 @@ def batch(
     if prune:
         tab.add_row("pruned", str(len(result.pruned)))
     console.print(tab)
-    console.print(f"  {state['pages']} pages in {result.seconds:.1f} s; manifest {escape(str(out))}/manifest.parquet")
+    console.print(f"  {state['pages']} pages ({state['ocr']} read by OCR) in {result.seconds:.1f} s; manifest {escape(str(out))}/manifest.parquet")
     raise typer.Exit(result.exit_code_at(fail_on))
 
 

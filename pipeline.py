@@ -23,6 +23,7 @@ from . import __version__
 from .domain import DOMAIN, Profile
 from .errors import UnreadableDocument
 from .extract.decode import decode_text
+from .extract.ocr import DEFAULT_OCR, OcrMode
 from .extract.pdf_reader import DEFAULT_ENGINE, Engine, read_pdf_pages
 from .extract.forms import find_forms, parse_form, unread_forms
 from .extract.ruled_forms import find_ruled_forms, is_ruled_form, parse_ruled_form
@@ -40,6 +41,7 @@ from .validate import identities as identity_builder
 from .validate import catalogue, registry as validators
 from .validate.checks import evaluate
 from .validate.projects import check_projects
+from .validate.ocr_readings import check_ocr_readings, mark_read_by, ocr_cells, ocr_page_numbers
 from .validate.report import Report, build_report
 from .validate.prose import figure_identities, read_figures
 from .validate.final_prose import execution_figures
@@ -65,6 +67,8 @@ class Result:
     tables: list[TableSummary]
     elapsed: float = 0.0
     frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    ocr_pages: int = 0
+    """Pages read by OCR (extract.ocr)."""
 
     def frame(self, kind: str) -> pd.DataFrame:
         """The records of one kind as a DataFrame (amounts stay Decimal objects)."""
@@ -119,11 +123,12 @@ def doc_id_of(data: bytes) -> str:
 
 
 def read_pages(data: bytes, source: str, password: str | None = None,
-               engine: Engine = DEFAULT_ENGINE) -> tuple[list[Page], str]:
+               engine: Engine = DEFAULT_ENGINE, ocr: OcrMode = DEFAULT_OCR) -> tuple[list[Page], str]:
     """Given a file's bytes, return its pages and source kind (text | pdf); PDFs are read
-    by `engine` (pdfium | pdfplumber)."""
+    by `engine` (pdfium | pdfplumber), pages without a text layer by OCR per `ocr`
+    (auto | always | never: extract.ocr)."""
     if data.lstrip()[:5] == b"%PDF-":
-        return read_pdf_pages(data, source, password, engine), "pdf"
+        return read_pdf_pages(data, source, password, engine, ocr), "pdf"
     if source.lower().endswith(".pdf"):
         raise UnreadableDocument(source, "not a PDF: it does not start with %PDF- (truncated or corrupt?)")
     text, _ = decode_text(data, source)
@@ -255,13 +260,22 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     # How well each table was read and how far it checks out (validate.quality).
     records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,
                                       records["table_cells"])
-    return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started)
+    # Cells read by OCR say so; the identities check what OCR read (validate.ocr_readings).
+    ocr_pages = ocr_page_numbers(pages)
+    if ocr_pages:
+        read = ocr_cells(pages)
+        for kind in ("budget_lines", "summary_lines", "table_cells"):
+            records[kind] = mark_read_by(records[kind], read, ocr_pages)
+        records["findings"] += check_ocr_readings(doc_id, rows, identities, decision.assignments, layouts, read)
+    return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started,
+                  ocr_pages=len(ocr_pages))
 
 
 def extract_document(path: str | Path, *, password: str | None = None,
-                     engine: Engine = DEFAULT_ENGINE) -> Result:
+                     engine: Engine = DEFAULT_ENGINE, ocr: OcrMode = DEFAULT_OCR) -> Result:
     """Given a path to a budget document (.txt or .pdf), return its records as a `Result`.
     `engine` picks the PDF reader (pdfium, the default, or pdfplumber); both give the same records.
+    `ocr` (auto, always, never) says which pages OCR reads (the `ocr` extra: extract.ocr).
 
     Raises UnreadableDocument (one-line message naming the file) when it cannot be read.
     """
@@ -275,7 +289,7 @@ def extract_document(path: str | Path, *, password: str | None = None,
         raise UnreadableDocument(source, "no such file") from None
     except OSError as exc:
         raise UnreadableDocument(source, f"cannot be read ({exc.strerror or exc})") from None
-    pages, kind = read_pages(data, source, password, engine)
+    pages, kind = read_pages(data, source, password, engine, ocr)
     result = run(pages, doc_id=doc_id_of(data), source=source, source_kind=kind)
     result.elapsed = time.perf_counter() - started
     return result

@@ -380,27 +380,43 @@ def _page_words(lines: list[list[Word]], font: float) -> tuple[tuple[PageWord, .
     return tuple(out)
 
 
+GLYPH_MARK = 12.0
+"""Points: drawn marks smaller than this each way are letters drawn as outlines (their
+straight edges), not rules or cells."""
+
+
+def _textless(number: int, boxes: list[Box], images: bool) -> Page:
+    """A page without text: a scan (an image) or text drawn as outlines (mostly small
+    marks) has its text missing (`no_text_layer`); a page of rules only (an empty ruled
+    row or form: a grid of rules, no image, no marks) is blank and says so
+    (`ruled_blank`); nothing, one separator rule or white boxes is plainly blank."""
+    marks = sum(max(b.x1 - b.x0, b.bottom - b.top) < GLYPH_MARK for b in boxes)
+    if images or marks >= max(MIN_MARKS, len(boxes) / 2):
+        return Page(number=number, lines=(), problem="no_text_layer")
+    thin_v = sum(b.x1 - b.x0 <= RULE_WIDTH < b.bottom - b.top for b in boxes)
+    thin_h = sum(b.bottom - b.top <= RULE_WIDTH < b.x1 - b.x0 for b in boxes)
+    return Page(number=number, lines=(), ruled_blank=thin_v >= 2 and thin_h >= 2)
+
+
+MIN_MARKS = 20
+"""Fewer small marks than this are no text (a few ticks or dots of a ruled form)."""
+
+
 def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
             size: tuple[float, float] | None = None) -> Page:
     """Given one page's characters and a function returning its drawing, return its `Page`.
 
     The drawing is read only when needed (reading it is a third of a fast engine's time):
     for a page with a number-shaped word (a table may be on it) or without any text. A
-    page with no text but with an image or ruling is a scanned page or a table whose
-    text is missing (`problem = no_text_layer`); a blank page (nothing, or only white
-    boxes) is not. A page whose characters mostly lack a Unicode mapping is
+    page with no text but with an image, or letters drawn as outlines, is a scanned page
+    or one whose text is missing (`problem = no_text_layer`); a blank page (nothing, white
+    boxes, or rules only: `ruled_blank`) is not. A page whose characters mostly lack a Unicode mapping is
     `unmapped_font`. Both keep no lines. `size` (width, height) is the visible page box:
     text outside it is not printed.
     """
     visible = _on_page(chars, size)
     if not visible:
-        boxes, images = drawing()
-        # A grid of rules is a table without its text; a single rule (a separator) is not,
-        # nor are boxes (white backgrounds are boxes too).
-        thin_v = sum(b.x1 - b.x0 <= RULE_WIDTH < b.bottom - b.top for b in boxes)
-        thin_h = sum(b.bottom - b.top <= RULE_WIDTH < b.x1 - b.x0 for b in boxes)
-        ruled = thin_v >= 2 and thin_h >= 2
-        return Page(number=number, lines=(), problem="no_text_layer" if images or ruled else None)
+        return _textless(number, *drawing())
     if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")
     chars_by_line = _lines_of(visible)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from ..errors import UnreadableDocument
 from ..schemas.intermediate import Page
+from .ocr import DEFAULT_OCR, INSTALL_HINT, OCR_MODES, OcrMode, available as ocr_available, wants_ocr
 from .pdf_geometry import RULE_WIDTH, Box, Char, Drawing, lay_out
 
 Engine = Literal["pdfium", "pdfplumber"]
@@ -25,12 +26,16 @@ DEFAULT_ENGINE: Engine = "pdfium"
 
 
 def read_pdf_pages(data: bytes, source: str, password: str | None = None,
-                   engine: Engine = DEFAULT_ENGINE) -> list[Page]:
+                   engine: Engine = DEFAULT_ENGINE, ocr: OcrMode = DEFAULT_OCR) -> list[Page]:
     """Given PDF bytes, return its pages; UnreadableDocument (one line) when it can't.
 
-    Pages without a text layer come back with `problem` set and no lines; only when no
-    page at all has text is the document unreadable.
+    Pages without a text layer are read by OCR (`ocr`: auto, the default, when the `ocr`
+    extra is installed; always: every page; never); otherwise they come back with
+    `problem` set and no lines. Only when no page at all has text is the document
+    unreadable.
     """
+    if ocr not in OCR_MODES:
+        raise ValueError(f"unknown OCR mode {ocr!r}; choose one of {', '.join(OCR_MODES)}")
     if engine not in ENGINES:
         raise ValueError(f"unknown PDF engine {engine!r}; choose one of {', '.join(ENGINES)}")
     reader = _pdfium_pages if engine == "pdfium" else _pdfplumber_pages
@@ -41,17 +46,36 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     except _Rotated:
         # PDFium gives a rotated page's characters in unrotated space, one per line;
         # pdfplumber turns them upright: such a document is read by pdfplumber.
-        return read_pdf_pages(data, source, password, "pdfplumber")
+        return read_pdf_pages(data, source, password, "pdfplumber", ocr)
     except UnreadableDocument:
         raise
     except Exception as exc:  # a truncated or damaged file fails while its pages are read
         raise UnreadableDocument(source, f"PDF could not be read to the end ({type(exc).__name__})") from None
+    pages = _with_ocr(pages, data, source, password, ocr)
     if not any(p.lines for p in pages):
         why = {p.problem for p in pages} - {None}
         reason = "its fonts have no Unicode mapping" if why == {"unmapped_font"} else \
             "it has no text layer (a scanned image?)"
+        if why and not any(p.read_by == "ocr" for p in pages):
+            reason += f"; OCR reads such pages: {INSTALL_HINT}, then --ocr auto" if not ocr_available() \
+                else "; OCR reads such pages: --ocr auto"
         raise UnreadableDocument(source, f"PDF has no readable text: {reason}")
     return pages
+
+
+def _with_ocr(pages: list[Page], data: bytes, source: str, password: str | None, mode: OcrMode) -> list[Page]:
+    """The pages with those the OCR mode sends to OCR read by it (extract.ocr); without
+    the `ocr` extra they keep their problem (auto) or the document is refused (always)."""
+    numbers = {p.number for p in pages if wants_ocr(p, mode)}
+    if not numbers:
+        return pages
+    if not ocr_available():
+        if mode == "always":
+            raise UnreadableDocument(source, f"--ocr always needs the OCR extra: {INSTALL_HINT}")
+        return pages
+    from .ocr import ocr_pages
+
+    return ocr_pages(data, password, pages, numbers, _page_objects)
 
 
 PageParts = tuple[list[Char], Callable[[], Drawing], tuple[float, float]]

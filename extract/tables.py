@@ -32,6 +32,7 @@ from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue
 from . import rows as row_grammar
 from .cells import read_cells, shape_rows
 from .facts import document_facts
+from .ocr import OCR_HINT
 from .titles import PART_HEADING, Title, parse_title
 
 # Matched on the compacted line: text layers space CJK out (`单位： 万 元`), and some write
@@ -421,8 +422,8 @@ def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozens
         if page.problem:
             issues.append(ParseIssue(
                 rule=page.problem, severity="error", page=page.number,
-                message=f"page {page.number}: " + ("no text layer (an image or a table without its text); "
-                                                   "its content is not read" if page.problem == "no_text_layer"
+                message=f"page {page.number}: " + (f"no text layer (a scan or an image); its content is not read: "
+                                                   f"OCR reads it ({OCR_HINT})" if page.problem == "no_text_layer"
                                                    else "its fonts have no Unicode mapping; its text is not read")))
         head_data = [i for i in head if is_data_line(page.lines[i])]
         ruled_head = bool(page.bands) and any(page.bands[i] is not None for i in head)

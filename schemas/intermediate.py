@@ -32,6 +32,9 @@ class Word(NamedTuple):
     bottom: float | None = None
     cell: tuple[float, float, float, float] | None = None
     """The ruled cell's box (a merged cell's whole extent), or None outside any ruling."""
+    confidence: tuple[float, ...] | None = None
+    """Read by OCR: the recogniser's confidence (0–1) of each character of `text`; None
+    for text from a PDF's text layer or raw text."""
 
     @property
     def box(self) -> tuple[float, float, float, float] | None:
@@ -64,6 +67,12 @@ class Page(_Data):
     """Per line, its words (the line's text is their texts joined by one space)."""
     problem: Literal["no_text_layer", "unmapped_font"] | None = None
     """Why a PDF page gave no lines although something is printed on it."""
+    read_by: Literal["text", "ocr"] = "text"
+    """Where its words come from: the text layer (or raw text), or OCR of the rendered
+    page (extract.ocr); OCR words carry their confidence."""
+    ruled_blank: bool = False
+    """A PDF page that prints no text and no image, only rules (an empty ruled row or
+    form): a blank page, not a page whose text is missing."""
 
 
 class Token(_Data):

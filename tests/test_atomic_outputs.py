@@ -279,6 +279,69 @@ def test_workers_exit_when_the_batch_is_killed(tmp_path):
     assert run_batch([src], tmp_path / "ds", workers=1).count("ok") == 2
 
 
+SLOW_EVERYWHERE = """
+import os
+if os.environ.get("PIDS"):  # every Python process started with this folder on its path: Dask's workers too
+    import time
+    from pathlib import Path
+    from yusuan import batch
+
+    def slow(path, **kw):
+        Path(os.environ["PIDS"], str(os.getpid())).write_text(str(path))
+        time.sleep(120)
+
+    batch.extract_document = slow
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
+def test_dask_workers_exit_when_the_batch_is_killed(tmp_path):
+    """The LocalCluster's worker processes and the children they fork for each file."""
+    pytest.importorskip("dask.distributed")
+    src, pids, site = _inputs(tmp_path, 0, 2), tmp_path / "pids", tmp_path / "site"
+    pids.mkdir()
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_EVERYWHERE, encoding="utf-8")
+    env = {**os.environ, "PIDS": str(pids), "PYTHONPATH": os.pathsep.join(
+        [str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.Popen([sys.executable, "-c", "from yusuan.cli import main; main()", "batch", str(src), "-o",
+                             str(tmp_path / "ds"), "--engine", "dask", "--workers", "2", "--timeout", "60"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    family: set[int] = set()
+    try:
+        _wait_for(lambda: len(list(pids.iterdir())) == 2, seconds=90)
+        family = _descendants(proc.pid)
+        assert {int(p.name) for p in pids.iterdir()} <= family and len(family) >= 4  # 2 workers, 2 children
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        started = time.monotonic()
+        _wait_for(lambda: not any(_alive(pid) for pid in family), seconds=30)
+        assert time.monotonic() - started < 10  # within --timeout (60 s)
+    finally:  # a failing test leaves nothing running
+        for pid in family | _descendants(proc.pid) | {proc.pid}:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 # ── 5. one batch at a time ────────────────────────────────────────────────────────────
 
 def test_a_second_batch_into_the_same_dataset_is_refused(tmp_path):

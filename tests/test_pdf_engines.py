@@ -77,24 +77,34 @@ def test_a_wrapped_name_and_numbers_on_other_baselines_make_one_row():
     assert page.lines == ("201 机关事业单位缴费支出 160.75",)
 
 
-@pytest.mark.parametrize("chars,boxes,images,problem", [
-    ([], [], True, "no_text_layer"),                                # a scanned page
-    ([], [Box(50, 51, 10, 300), Box(300, 301, 10, 300), Box(50, 301, 10, 11), Box(50, 301, 299, 300)],
-     False, "no_text_layer"),                                       # a ruled table without its text
-    ([], [Box(40, 800, 60, 60.5)], False, None),                    # one separator rule: a blank page
-    ([], [Box(50, 700, 10, 30)], False, None),                      # a blank page (white boxes)
-    ([Char("(cid:12)", 0, 5, 10)] * 8 + _word("目录", 0, 30), [], False, "unmapped_font"),
-    ([Char("\ufffd", i * 5, i * 5 + 5, 10) for i in range(10)], [], False, "unmapped_font"),
+_GRID = [Box(50, 51, 10, 300), Box(300, 301, 10, 300), Box(50, 301, 10, 11), Box(50, 301, 299, 300)]
+# Letters drawn as outlines: the straight edges of each glyph, a few points long.
+_OUTLINES = [Box(60 + 9 * k, 61 + 9 * k, 100, 106) for k in range(30)] + [
+    Box(60 + 9 * k, 66 + 9 * k, 103, 103.5) for k in range(30)]
+
+
+@pytest.mark.parametrize("chars,boxes,images,problem,ruled_blank", [
+    ([], [], True, "no_text_layer", False),                         # a scanned page
+    ([], _GRID + _OUTLINES, False, "no_text_layer", False),         # a ruled table, its text drawn as outlines
+    ([], _GRID, False, None, True),                                 # rules only: an empty ruled row, blank
+    ([], [Box(40, 800, 60, 60.5)], False, None, False),             # one separator rule: a blank page
+    ([], [Box(50, 700, 10, 30)], False, None, False),               # a blank page (white boxes)
+    ([Char("(cid:12)", 0, 5, 10)] * 8 + _word("目录", 0, 30), [], False, "unmapped_font", False),
+    ([Char("\ufffd", i * 5, i * 5 + 5, 10) for i in range(10)], [], False, "unmapped_font", False),
 ])
-def test_pages_without_readable_text(chars, boxes, images, problem):
+def test_pages_without_readable_text(chars, boxes, images, problem, ruled_blank):
     page = lay_out(3, chars, lambda: (boxes, images))
-    assert (page.problem, page.lines) == (problem, ())
+    assert (page.problem, page.lines, page.ruled_blank) == (problem, (), ruled_blank)
 
 
-def test_a_page_without_text_is_a_finding_and_the_rest_extracts():
+def test_a_ruled_page_without_text_is_blank_and_the_rest_extracts():
+    # Page 14 of the finance 决算 draws one empty ruled row (22 rules, no text, no image):
+    # a blank page, neither a page whose text is missing nor one for OCR.
     result = yusuan.extract_document(real_pdf("final-2024-dept-finance.pdf"))
-    found = [(f.rule, f.severity, f.page) for f in result.records["findings"] if f.rule == "no_text_layer"]
-    assert found == [("no_text_layer", "error", 14)]
+    found = [(f.rule, f.severity, f.page) for f in result.records["findings"]
+             if f.rule in ("no_text_layer", "blank_page")]
+    assert found == [("blank_page", "warning", 14)]
+    assert result.ocr_pages == 0
     assert len(result.tables) == 9
 
 
