@@ -94,8 +94,3 @@ def findings(doc_id: str, issues: list[ParseIssue], checks: list[Check]) -> list
     out = [finding_of_issue(doc_id, i) for i in issues]
     out += [f for c in checks if (f := finding_of_check(doc_id, c)) is not None]
     return out
-
-
-def amount(value: Decimal) -> str:
-    """An amount in 元 as messages print it (`29,462,500.00`)."""
-    return f"{value:,}"

@@ -40,6 +40,8 @@ UNIT = "万元"
 WAN = factor(UNIT)
 HUNDRED = Decimal(100)
 CONTEXT = 16
+REASON_SPAN = 200
+"""Characters a reason is read over at most (a reason is one clause, not a page)."""
 
 
 @dataclass(frozen=True)
@@ -276,10 +278,11 @@ def _reasons(stream: _Stream) -> list[ParseIssue]:
     out = []
     for m in w.marker.finditer(text):
         # A reason runs to its sentence's end, its clause list's end or the next reason.
-        ends = [e for e in (text.find(x, m.end()) for x in ("。", "；", ";")) if e >= 0]
-        after = w.marker.search(text, m.end())
+        window = min(len(text), m.end() + REASON_SPAN)
+        ends = [e for e in (text.find(x, m.end(), window) for x in ("。", "；", ";")) if e >= 0]
+        after = w.marker.search(text, m.end(), window)
         ends += [after.start()] if after else []
-        reason = text[m.end():min(ends, default=len(text))]
+        reason = text[m.end():min(ends, default=window)]
         if not reason.strip():
             continue  # a cut-off sentence (主要原因是。): the wording rules say so
         # The claim: the last change word before the marker, within its sentence or the one before.
