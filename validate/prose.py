@@ -22,6 +22,7 @@ import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 
 from .. import domain
@@ -104,6 +105,17 @@ _STATEMENTS, _KINDS = _load_statements()
 _FIGURES = tuple(_Spec(regex=f.regex, label=f.label, cells=f.cells) for f in FIGURES)
 
 
+@lru_cache(maxsize=None)
+def _first_letters(words: tuple[str, ...]) -> frozenset[str]:
+    """The characters one of the label words must print first (see `_word_regex`:
+    quotes are optional, brackets and colons of either width)."""
+    out: set[str] = set()
+    for word in words:
+        first = next((ch for ch in word if ch not in "“”\"'"), "")
+        out.update(next((pair for pair in ("（(", "）)", "：:") if first in pair), first))
+    return frozenset(out)
+
+
 def _word_of(spec: _Spec, printed: str) -> str:
     """The label word a statement printed, as its list spells it."""
     printed = compact(printed.replace("\n", ""))
@@ -179,6 +191,8 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str],
 
         found: dict[int, list[tuple[str, str, tuple[CellRef, ...], int, int]]] = {}
         for spec in (*_FIGURES, *_STATEMENTS):
+            if spec.words and not any(ch in text for ch in _first_letters(spec.words)):
+                continue  # no label word can start on this page (a cheap test before the regex)
             cells = tuple(c for c in spec.cells if usable(c))
             if not cells:
                 continue  # the wording belongs to another kind of document
