@@ -269,7 +269,11 @@ def test_workers_exit_when_the_batch_is_killed(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)  # the parent only, as `kill -9 <batch pid>`
     proc.wait()
     started = time.monotonic()
-    _wait_for(lambda: not any(_alive(pid) for pid in workers), seconds=30)
+    try:
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), seconds=30)
+    finally:  # a failing test leaves nothing running
+        for pid in filter(_alive, workers):
+            os.kill(pid, signal.SIGKILL)
     assert time.monotonic() - started < 5  # well within --timeout (60 s)
     # Its lock went with it: the next batch runs (and extracts what was left).
     for p in pids.iterdir():
