@@ -20,7 +20,7 @@ from yusuan import batch as batch_mod
 from yusuan.batch import run_batch
 from yusuan.dataset import JOURNAL
 from yusuan.query import export, run_query
-from yusuan.schemas.records import RECORD_KINDS
+from yusuan.schemas.records import RECORD_KINDS, VIEW_KINDS
 
 SEED = SEED_BUDGET.read_text(encoding="utf-8")
 KINDS = ("documents", "budget_lines", "summary_lines", "findings")
@@ -120,16 +120,18 @@ def test_datapackage_and_export(big_batch, tmp_path):
     _, out, _ = big_batch
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     resources = {r["name"]: r for r in package["resources"]}
-    assert set(resources) == {*RECORD_KINDS, "manifest"}
+    assert set(resources) == {*RECORD_KINDS, *VIEW_KINDS, "manifest"}  # views.py: execution, codes
     fields = {f["name"]: f for f in resources["budget_lines"]["schema"]["fields"]}
     assert fields["amount"]["type"] == "number" and fields["amount"]["unit"] == "元"
     assert fields["amount"]["title"] == "金额"
-    assert "income_summary" in fields["table"]["constraints"]["enum"]
+    # An enum only for the models' Literal fields (dataset._field): `table` is free text.
+    assert fields["assigned_by"]["constraints"]["enum"] == ["position", "identity", "layout"]
+    assert "enum" not in fields["table"]["constraints"]
     assert len(resources["documents"]["path"]) == 197
     written = export(out, "csv", tmp_path / "csv")
     raw = (tmp_path / "csv" / "budget_lines.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and "财政拨款收入".encode() in raw
-    assert len(written) == len(RECORD_KINDS) + 1
+    assert {p.name for p in written} >= {f"{kind}.csv" for kind in (*RECORD_KINDS, "manifest")}
 
 
 def _cli(*args: str) -> list[str]:
@@ -291,7 +293,8 @@ def test_failed_file_leaves_no_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(batch_mod, "write_parts", half_written)
     run_batch([src], tmp_path / "ds", workers=1)
     assert _manifest(tmp_path / "ds")["copy-000.txt"]["status"] == "failed"
-    assert _visible_files(tmp_path / "ds") == ["datapackage.json", "manifest.parquet"]
+    assert _visible_files(tmp_path / "ds") == sorted(["datapackage.json", "manifest.parquet",
+                                                      *(f"{name}.parquet" for name in VIEW_KINDS)])
 
 
 def test_projects_keep_their_own_year(tmp_path):
