@@ -17,6 +17,7 @@ like any other (validate.ocr_readings names such cells).
 from __future__ import annotations
 
 import importlib.util
+import re
 from bisect import bisect_left, bisect_right
 import os
 from collections.abc import Callable
@@ -349,16 +350,35 @@ def _one_point(spans: list[list]) -> list[list]:
     return out
 
 
-def _without_lone_marks(spans: list[list], gap: float) -> list[list]:
-    """A line's characters without the words (runs closer than `gap`) made only of
-    NOISE_MARKS: a speck beside a number read as `.` is no printed text."""
+_AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})*,\d{1,2}|-?\d+,\d{1,2}")
+"""An amount whose last comma stands where only a decimal point can (`156,60`)."""
+
+
+def _words_of(spans: list[list], gap: float) -> list[list[list]]:
     words: list[list[list]] = []
     for span in spans:
         if words and span[1] - words[-1][-1][2] <= gap:
             words[-1].append(span)
         else:
             words.append([span])
-    return [c for w in words if "".join(c[0] for c in w).strip(NOISE_MARKS) for c in w]
+    return words
+
+
+def _without_lone_marks(spans: list[list], gap: float) -> list[list]:
+    """A line's characters without the words (runs closer than `gap`) made only of
+    NOISE_MARKS (a speck beside a number read as `.` is no printed text), and with the
+    last comma of an amount that only a decimal point fits (`156,60`) read as the point,
+    at a confidence of at most LOW_MARK."""
+    out = []
+    for word in _words_of(spans, gap):
+        text = "".join(c[0] for c in word)
+        if not text.strip(NOISE_MARKS):
+            continue
+        if _AMOUNT.fullmatch(text):
+            i = text.rindex(",")
+            word[i] = [".", word[i][1], word[i][2], min(word[i][3], LOW_MARK)]
+        out += word
+    return out
 
 
 LOW_MARK = 0.5
