@@ -597,7 +597,9 @@ def test_output_files_are_exactly_the_four_parquet_files(tmp_path, seed_result):
         schema = pq.read_schema(out / f"{kind}.parquet")
         assert schema.field("amount").type == pa.decimal128(22, 2)
     findings_schema = pq.read_schema(out / "findings.parquet")
-    assert _decimal_fields(findings_schema) == {"expected": pa.decimal128(22, 2), "actual": pa.decimal128(22, 2)}
+    # amounts in 元 and the box of the cell a finding names (points), all exact decimals
+    assert _decimal_fields(findings_schema) == {
+        name: pa.decimal128(22, 2) for name in ("expected", "actual", "x0", "y0", "x1", "y1")}
     for name in OUTPUT_FILES:
         schema = pq.read_schema(out / name)
         assert not [f.name for f in schema if pa.types.is_floating(f.type)], name
