@@ -437,7 +437,7 @@ def query(
     from .query import QueryRefused, folder_kind, run_query
 
     if fmt not in ("table", "csv", "json", "parquet"):
-        _fail(f"--format must be table, csv, json or parquet, not {fmt!r}")
+        _usage(f"--format must be table, csv, json or parquet, not {fmt!r}")
     if not dataset.is_dir() or folder_kind(dataset) is None:
         _fail(f"{dataset}: not a dataset folder (no manifest.parquet, no documents.parquet)")
     try:
@@ -476,7 +476,7 @@ def _fail(message: str) -> None:
 def _save(table, fmt: str, output: Optional[Path]) -> None:
     if fmt == "parquet":
         if output is None:
-            _fail("--format parquet needs -o FILE")
+            _usage("--format parquet needs -o FILE")
         from .writer import write_atomic
 
         write_atomic(table, output)
@@ -503,7 +503,7 @@ def export_cmd(
     from .query import ExportTooLarge, export, folder_kind
 
     if fmt not in ("csv", "xlsx"):
-        _fail(f"--format must be csv or xlsx, not {fmt!r}")
+        _usage(f"--format must be csv or xlsx, not {fmt!r}")
     if not dataset.is_dir() or folder_kind(dataset) is None:
         _fail(f"{dataset}: not a dataset folder (no manifest.parquet, no documents.parquet)")
     try:

@@ -75,6 +75,8 @@ def test_exit_code_by_fail_on_level(tmp_path, with_errors, doc, options, code):
     ["batch", SEED_BUDGET],  # -o is required
     ["batch", SEED_BUDGET, "-o", "ds", "--fail-on", "always"],
     ["batch", SEED_BUDGET, "-o", "ds", "--engine", "spark"],
+    ["query", ".", "SELECT 1", "--format", "yaml"],
+    ["export", ".", "--format", "pdf", "-o", "out"],
 ])
 def test_usage_errors_exit_3(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
