@@ -271,3 +271,25 @@ def test_every_cell_ocr_misread_is_named_and_no_other_error_appears(read_back):
     other = [(f.rule, f.table, f.code, f.page) for f in scan.errors if f.rule != "ocr_reading"
              and (f.rule, f.table, f.code, f.column) not in own and (f.table, f.page) not in places]
     assert other == []
+
+
+@needs_ocr
+@pytest.mark.ocr
+def test_batch_passes_the_ocr_choice_and_counts_ocr_pages(tmp_path):
+    import pyarrow.parquet as pq
+
+    from yusuan.batch import run_batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "scan.pdf").write_bytes(scanned(real_pdf("budget-2018-dept-jiangsu-cppcc-office-tables.pdf"), [5]))
+
+    def manifest(out):
+        return pq.read_table(out / "manifest.parquet").to_pylist()[0]
+
+    run_batch([src], tmp_path / "never", workers=1, ocr="never")
+    row = manifest(tmp_path / "never")
+    assert (row["status"], row["ocr_pages"]) == ("failed", None) and "--ocr auto" in row["error"]
+    run_batch([src], tmp_path / "auto", workers=1, timeout=600)
+    row = manifest(tmp_path / "auto")
+    assert (row["status"], row["pages"], row["ocr_pages"]) == ("ok", 1, 1)
