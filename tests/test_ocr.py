@@ -179,6 +179,24 @@ def test_a_misread_digit_is_named_with_the_reading_that_makes_every_identity_hol
     assert all(b.read_by == "text" and b.confidence is None for b in result.records["budget_lines"] if b.page != 5)
 
 
+@pytest.mark.parametrize("confidence,named", [
+    (0.9, [("ocr_unchecked", 15, "three_public", "机关运行经费")]),   # unsure, and nothing checks it
+    (0.999, []),                                                      # sure
+])
+def test_an_unsure_ocr_cell_no_identity_checks_is_named(confidence, named):
+    path = real_pdf("budget-2024-unit-welfare-home.pdf")
+    data = path.read_bytes()
+    pages, kind = read_pages(data, str(path), ocr="never")
+    # Every page as if OCR had read what the text layer holds, every character at `confidence`.
+    pages = [p.model_copy(update={"read_by": "ocr", "words": tuple(
+        tuple(Word(*w[:6], confidence=(confidence,) * len(w.text)) for w in line) for line in p.words)})
+        for p in pages]
+    result = run(pages, doc_id=doc_id_of(data), source=str(path), source_kind=kind)
+    assert [(f.rule, f.page, f.table, f.column) for f in result.records["findings"]
+            if f.rule.startswith("ocr_")] == named
+    assert {b.read_by for b in result.records["budget_lines"]} == {"ocr"}
+
+
 def test_the_finance_final_accounts_blank_ruled_page_is_not_sent_to_ocr(monkeypatch):
     from yusuan.extract import pdf_reader
 

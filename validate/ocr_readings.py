@@ -206,7 +206,7 @@ def _label(cell: _Cell) -> str | None:
     src = cell.row.source
     if src.kind == "coded":
         return src.code
-    return None if src.kind == "total" else src.item_key or src.name
+    return None if src.kind == "total" else src.item_key or src.name or None
 
 
 def _where(cell: _Cell) -> str:
