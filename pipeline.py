@@ -255,11 +255,6 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
         "findings": catalogue.findings(doc_id, issues, checks),
         "projects": projects, "project_items": items, "indicators": indicators, "prose_figures": prose_figures,
         "table_cells": _table_cells(doc_id, (*parsed.tables, *(t for t in parsed.unclassified if t.cells)))}
-    # A finding that names a printed cell carries its box (pictures.finding_box).
-    records["findings"] = [f.model_copy(update=finding_box(f, (*budget, *summary))) for f in records["findings"]]
-    # How well each table was read and how far it checks out (validate.quality).
-    records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,
-                                      records["table_cells"])
     # Cells read by OCR say so; the identities check what OCR read (validate.ocr_readings).
     ocr_pages = ocr_page_numbers(pages)
     if ocr_pages:
@@ -267,6 +262,11 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
         for kind in ("budget_lines", "summary_lines", "table_cells"):
             records[kind] = mark_read_by(records[kind], read, ocr_pages)
         records["findings"] += check_ocr_readings(doc_id, rows, identities, decision.assignments, layouts, read)
+    # A finding that names a printed cell carries its box (pictures.finding_box).
+    records["findings"] = [f.model_copy(update=finding_box(f, (*budget, *summary))) for f in records["findings"]]
+    # How well each table was read and how far it checks out (validate.quality).
+    records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,
+                                      records["table_cells"])
     return Result(records=records, checks=checks, tables=tables, elapsed=time.perf_counter() - started,
                   ocr_pages=len(ocr_pages))
 

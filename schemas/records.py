@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["error", "warning", "info"]
 AssignedBy = Literal["position", "identity", "layout"]
-
-
 ReadBy = Literal["text", "ocr"]
+
+
 def _f(description: str, *, zh: str = "", unit: str = "", scale: int | None = None, **kw):
     extra = {k: v for k, v in (("zh", zh), ("unit", unit), ("scale", scale)) if v}
     return Field(description=description, json_schema_extra=extra or None, **kw)
@@ -90,12 +90,12 @@ class BudgetLine(Record):
     y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2)
     x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
     y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
-
-
     read_by: ReadBy = _f("text: read from the text layer (or raw text); ocr: read by OCR from the page image",
                          zh="读取方式", default="text")
     confidence: Decimal | None = _f("OCR cells: the recogniser's least confidence over the cell's characters "
                                     "(0–1); null for text", zh="识别置信度", scale=4, default=None)
+
+
 class SummaryLine(Record):
     """One row per printed cell of a two-sided summary table or of the 三公 table."""
 
@@ -116,12 +116,12 @@ class SummaryLine(Record):
     y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2)
     x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
     y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
-
-
     read_by: ReadBy = _f("text: read from the text layer (or raw text); ocr: read by OCR from the page image",
                          zh="读取方式", default="text")
     confidence: Decimal | None = _f("OCR cells: the recogniser's least confidence over the cell's characters "
                                     "(0–1); null for text", zh="识别置信度", scale=4, default=None)
+
+
 class Finding(Record):
     """One row per identity that failed or was not checked, or input not read as printed."""
 
@@ -238,12 +238,12 @@ class TableCell(Record):
     y0: Decimal | None = _f("top edge, from the page top", zh="上", unit="pt", scale=2)
     x1: Decimal | None = _f("right edge", zh="右", unit="pt", scale=2)
     y1: Decimal | None = _f("bottom edge", zh="下", unit="pt", scale=2)
-
-
     read_by: ReadBy = _f("text: read from the text layer (or raw text); ocr: read by OCR from the page image",
                          zh="读取方式", default="text")
     confidence: Decimal | None = _f("OCR cells: the recogniser's least confidence over the cell's characters "
                                     "(0–1); null for text", zh="识别置信度", scale=4, default=None)
+
+
 class TableQuality(Record):
     """One row per table a document prints: how well it was read and how far it checks out."""
 
@@ -286,9 +286,9 @@ class ManifestEntry(Record):
     pages: int | None = _f("pages read", zh="页数")
     seconds: Decimal | None = _f("extraction time, to the hundredth", zh="耗时", unit="s")
     tool_version: str = _f("yusuan version that produced the row", zh="工具版本")
-
-
     ocr_pages: int | None = _f("pages read by OCR (extract.ocr); null when not read", zh="OCR页数", default=None)
+
+
 class ExecutionRecord(Record):
     """One row per code of a body's final accounts with its budget: budget vs 决算 (view `execution`)."""
 
