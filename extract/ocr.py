@@ -65,7 +65,10 @@ THREADS = int(os.environ.get("YUSUAN_OCR_THREADS", "0")) or None
 
 def available() -> bool:
     """True when the `ocr` extra (rapidocr with onnxruntime) is installed."""
-    return all(importlib.util.find_spec(m) is not None for m in ("rapidocr", "onnxruntime"))
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("rapidocr", "onnxruntime", "cv2"))
+    except (ImportError, ValueError):  # a module half there (its name in sys.modules, no spec)
+        return False
 
 
 def wants_ocr(page: Page, mode: OcrMode) -> bool:

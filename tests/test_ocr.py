@@ -102,6 +102,7 @@ def test_rules_are_read_from_the_image_and_letters_are_not_rules():
     assert len(ocr.image_rules(gray, scale, [])) > len(rules)
 
 
+@needs_ocr
 def test_a_speck_is_noise_and_a_decimal_point_is_not():
     gray = np.full((40, 40), 255, dtype=np.uint8)
     gray[5, 5] = 0                       # one dark pixel: a speck
