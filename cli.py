@@ -22,7 +22,8 @@ from . import __version__
 DEFAULT_ENGINE = "pdfium"  # extract.pdf_reader.DEFAULT_ENGINE (a test keeps the two equal)
 PDF_ENGINES = ("pdfium", "pdfplumber")  # extract.pdf_reader.ENGINES
 OCR_MODES = ("auto", "always", "never")  # extract.ocr.OCR_MODES
-OCR_HELP = ("Pages OCR reads (the ocr extra: pip install 'yusuan[ocr]'): auto, pages without a text layer when "
+# A backslash before `[`: rich would read `[ocr]` as markup and drop it from the help.
+OCR_HELP = ("Pages OCR reads (the ocr extra: pip install 'yusuan\\[ocr]'): auto, pages without a text layer when "
             "the extra is installed; always, every page; never.")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3  # validate.report's codes
