@@ -147,26 +147,6 @@ def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
     return out
 
 
-def _plain_words(line: list[Char]) -> list[Word]:
-    """`_words` of a line no rule crosses: broken at gaps only (every line is read so
-    first, to tell whether the page has a number-shaped word)."""
-    out: list[Word] = []
-    if not line:
-        return out
-    first = line[0]
-    texts, x0, x1, baseline = [first.text], first.x0, first.x1, first.baseline
-    for ch in line[1:]:
-        if ch.x0 - x1 >= WORD_GAP:
-            out.append(Word("".join(texts), x0, x1, baseline, None, ()))
-            texts, x0, x1, baseline = [ch.text], ch.x0, ch.x1, ch.baseline
-        else:
-            texts.append(ch.text)
-            if ch.x1 > x1:
-                x1 = ch.x1
-    out.append(Word("".join(texts), x0, x1, baseline, None, ()))
-    return out
-
-
 Rule = tuple[float, float, float]
 """(position across, start, end) of a straight rule."""
 
@@ -421,7 +401,7 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
         return Page(number=number, lines=(), problem="unmapped_font")
     chars_by_line = _lines_of(visible)
     # Without a number-shaped word no cell needs a column: the ruling is not read.
-    plain = [_plain_words(line) for line in chars_by_line]
+    plain = [_words(line, ()) for line in chars_by_line]
     tabular = any(looks_numeric(w.text) for ws in plain for w in ws)
     vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
     # A line no rule crosses keeps its words.
