@@ -10,16 +10,18 @@ lines, words, cells and bands, and tables are read exactly as for text PDFs. Eve
 keeps the recogniser's confidence per character (`Word.confidence`), and the page says
 it was read by OCR (`Page.read_by`).
 
-Nothing here changes what OCR read: an amount OCR misread is checked by the identities
-like any other (validate.ocr_readings names such cells).
+What the recogniser reads is kept, but for marks no amount can print (a decimal point
+seen twice, a comma where only a decimal point fits, a lone speck read as `.`), which
+are read as the one mark they can be, at a low confidence. An amount OCR misread is
+checked by the identities like any other (validate.ocr_readings names such cells).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from bisect import bisect_left, bisect_right
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,8 +87,7 @@ def _engine():
     from rapidocr import RapidOCR
 
     # A lone `0` in a wide cell scores about 0.4 as a text region: BOX_THRESH keeps it.
-    params = {"Global.log_level": "error", "Global.use_cls": False, "Global.text_score": MIN_TEXT_SCORE,
-              "Det.box_thresh": BOX_THRESH}
+    params = {"Global.log_level": "error", "Global.use_cls": False, "Det.box_thresh": BOX_THRESH}
     if THREADS:
         params |= {"EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
                    "EngineConfig.onnxruntime.inter_op_num_threads": 1}
@@ -140,7 +141,8 @@ def read_image(number: int, gray: np.ndarray, scale: float, size: tuple[float, f
     gray = despeckle(gray)
     lines = detect(gray)
     if _rules_grid(pdf_boxes):
-        printed = rules = list(pdf_boxes)
+        rules = list(pdf_boxes)
+        printed = [edge for b in rules for edge in _outline(b)]
     else:
         printed = image_rules(gray, scale, lines)
         rules = [_thin(r) for r in printed]
@@ -242,6 +244,20 @@ def despeckle(gray: np.ndarray) -> np.ndarray:
     out = gray.copy()
     out[np.isin(labels, small)] = 255
     return out
+
+
+def _outline(b: Box) -> list[Box]:
+    """What a drawn path prints as rules: a thin one itself, a box its four edges (a
+    cell's rectangle is not erased whole: its text is inside)."""
+    if min(b.x1 - b.x0, b.bottom - b.top) <= RULE_WIDTH:
+        return [b]
+    w = EDGE / 2
+    return [Box(b.x0 - w, b.x1 + w, b.top - w, b.top + w), Box(b.x0 - w, b.x1 + w, b.bottom - w, b.bottom + w),
+            Box(b.x0 - w, b.x0 + w, b.top - w, b.bottom + w), Box(b.x1 - w, b.x1 + w, b.top - w, b.bottom + w)]
+
+
+EDGE = 1.0
+"""Points: the width erased along a drawn box's edge."""
 
 
 def _rules_grid(boxes) -> bool:

@@ -243,6 +243,9 @@ SCANS = [
     ("budget-2018-dept-jiangsu-cppcc-office-tables.pdf", list(range(1, 13))),
     # A Shanghai unit budget: the cover and its table pages, amounts in 元 without decimals.
     ("budget-2024-unit-welfare-home.pdf", [1, *range(7, 16)]),
+    # A Shanghai 决算: landscape pages, stroked rules, 万元 with two decimals, the economic
+    # table in two column groups, and page 14's empty ruled row (blank once scanned too).
+    ("final-2024-dept-finance.pdf", [1, *range(6, 19)]),
 ]
 
 
@@ -270,6 +273,8 @@ def test_a_scan_reads_as_its_text_layer(read_back):
     equal = [k for k, b in want.items() if k in got and got[k].amount == b.amount]
     assert len(equal) >= 0.995 * len(want), sorted(set(want) - set(equal))
     assert all(b.read_by == "ocr" and b.confidence is not None for b in got.values())
+    blank = [[f.page for f in r.records["findings"] if f.rule == "blank_page"] for r in (text, scan)]
+    assert blank[0] == blank[1]
     assert (scan.document.department, scan.document.fiscal_year) == (text.document.department,
                                                                      text.document.fiscal_year)
 
@@ -312,3 +317,15 @@ def test_batch_passes_the_ocr_choice_and_counts_ocr_pages(tmp_path):
     run_batch([src], tmp_path / "auto", workers=1, timeout=600)
     row = manifest(tmp_path / "auto")
     assert (row["status"], row["pages"], row["ocr_pages"]) == ("ok", 1, 1)
+
+
+@needs_ocr
+@pytest.mark.ocr
+def test_ocr_always_reads_text_pages_with_the_pdfs_own_rules():
+    # Jiangsu's rules are thin filled rectangles the PDF draws: OCR takes them (and erases
+    # them from the image before reading), and gives what the text layer gives.
+    data = _pages_pdf(real_pdf("budget-2018-dept-jiangsu-cppcc-office-tables.pdf"), [5, 6])
+    text, scan = _result(data, "two.pdf", "never"), _result(data, "two.pdf", "always")
+    assert scan.ocr_pages == 2 and text.ocr_pages == 0
+    assert {k: b.amount for k, b in _coded(scan).items()} == {k: b.amount for k, b in _coded(text).items()}
+    assert {b.read_by for b in scan.records["budget_lines"]} == {"ocr"}
