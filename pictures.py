@@ -101,15 +101,29 @@ def png_bytes(image) -> bytes:
     return buf.getvalue()
 
 
-def finding_box(finding, lines) -> dict[str, Decimal | None]:
-    """The box (x0, y0, x1, y1) of the printed cell a finding names (table, page, code or
-    item, column), or nulls when it names none or the cell has no box."""
-    none = dict.fromkeys(("x0", "y0", "x1", "y1"))
-    if finding.table is None or finding.code is None:
-        return none
+_NO_BOX = dict.fromkeys(("x0", "y0", "x1", "y1"))
+
+
+def cell_boxes(lines) -> dict[tuple, list[tuple[int, dict[str, Decimal]]]]:
+    """Budget and summary lines → their boxes by (table, code or item, column): the
+    (page, box) of each printed cell with a box, in print order (built once per document:
+    a long document has thousands of findings and of cells)."""
+    out: dict[tuple, list[tuple[int, dict[str, Decimal]]]] = {}
     for line in lines:
+        if line.x0 is None:
+            continue
         code = getattr(line, "code", None) or getattr(line, "item", None)
-        if (line.table, code, line.column) == (finding.table, finding.code, finding.column) \
-                and finding.page in (None, line.page) and line.x0 is not None:
-            return {"x0": line.x0, "y0": line.y0, "x1": line.x1, "y1": line.y1}
-    return none
+        out.setdefault((line.table, code, line.column), []).append(
+            (line.page, {"x0": line.x0, "y0": line.y0, "x1": line.x1, "y1": line.y1}))
+    return out
+
+
+def finding_box(finding, boxes: dict[tuple, list[tuple[int, dict[str, Decimal]]]]) -> dict[str, Decimal | None]:
+    """The box (x0, y0, x1, y1) of the printed cell a finding names (table, page, code or
+    item, column), looked up in `cell_boxes`, or nulls when it names none or the cell has no box."""
+    if finding.table is None or finding.code is None:
+        return dict(_NO_BOX)
+    for page, box in boxes.get((finding.table, finding.code, finding.column), ()):
+        if finding.page in (None, page):
+            return box
+    return dict(_NO_BOX)

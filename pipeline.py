@@ -44,9 +44,9 @@ from .validate.projects import check_projects
 from .validate.ocr_readings import check_ocr_readings, mark_read_by, ocr_cells, ocr_page_numbers
 from .validate.report import Report, build_report
 from .validate.prose import figure_identities, read_figures
-from .validate.final_prose import execution_figures
-from .pictures import finding_box
 from .validate.quality import table_quality
+from .validate.final_prose import execution_figures
+from .pictures import cell_boxes, finding_box
 
 
 @dataclass
@@ -263,7 +263,8 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
             records[kind] = mark_read_by(records[kind], read, ocr_pages)
         records["findings"] += check_ocr_readings(doc_id, rows, identities, decision.assignments, layouts, read)
     # A finding that names a printed cell carries its box (pictures.finding_box).
-    records["findings"] = [f.model_copy(update=finding_box(f, (*budget, *summary))) for f in records["findings"]]
+    boxes = cell_boxes((*budget, *summary))
+    records["findings"] = [f.model_copy(update=finding_box(f, boxes)) for f in records["findings"]]
     # How well each table was read and how far it checks out (validate.quality).
     records["tables"] = table_quality(doc_id, parsed, layouts, profile, [*budget, *summary], checks, issues,
                                       records["table_cells"])
