@@ -58,8 +58,7 @@ def table_quality(doc_id: str, parsed: ParsedDocument, layouts: dict[str, TableL
         expected = _expected(profile, key) if key else []
         found = _found(layout)
         first = table.pages[0] if table.pages else None
-        position = next((i for (k, title, page), i in index_of.items()
-                         if k == key and title == table.title and page == first), None)
+        position = index_of.get((key, table.title, first))
         done = outcome.get(key, Counter()) if key else Counter()
         assigned = by.get(key, Counter()) if key else Counter()
         out.append(TableQuality(
