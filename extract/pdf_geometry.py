@@ -183,7 +183,8 @@ def _joined_rules(horizontal: list[Rule]) -> list[Rule]:
     out: list[Rule] = []
     for y, x0, x1 in sorted(horizontal, key=lambda r: (round(r[0] / EDGE_MERGE), r[1])):
         if out and abs(out[-1][0] - y) <= EDGE_MERGE / 2 and x0 - out[-1][2] <= EDGE_MERGE:
-            out[-1] = (out[-1][0], out[-1][1], max(out[-1][2], x1))
+            # Rules a hair apart fall in two y buckets, so a piece may come after one to its right.
+            out[-1] = (out[-1][0], min(out[-1][1], x0), max(out[-1][2], x1))
         else:
             out.append((y, x0, x1))
     return out
