@@ -23,7 +23,7 @@ DEFAULT_ENGINE = "pdfium"  # extract.pdf_reader.DEFAULT_ENGINE (a test keeps the
 PDF_ENGINES = ("pdfium", "pdfplumber")  # extract.pdf_reader.ENGINES
 OCR_MODES = ("auto", "always", "never")  # extract.ocr.OCR_MODES
 # A backslash before `[`: rich would read `[ocr]` as markup and drop it from the help.
-OCR_HELP = ("Pages OCR reads (the ocr extra: pip install 'yusuan\\[ocr]'): auto, pages without a text layer when "
+OCR_HELP = ("Pages OCR reads (the ocr extra: pip install 'yusuan[ocr]'): auto, pages without a text layer when "
             "the extra is installed; always, every page; never.")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3  # validate.report's codes
@@ -55,6 +55,7 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     add_completion=False,
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Turn published Chinese government budget documents (预算) into typed, validated Parquet records.",
 )
