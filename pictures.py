@@ -43,13 +43,13 @@ def _identity_finding(f) -> bool:
 def failing_cells(findings, lines) -> set[tuple]:
     """Given a document's findings and its budget/summary lines, return the keys
     (table, page, code-or-item, column) of the printed cells that identity findings name."""
-    named = {(f.table, f.code, f.column) for f in findings if _identity_finding(f)}
-    pages = {(f.table, f.code, f.column): f.page for f in findings if _identity_finding(f)}
+    # Every page each cell is named on: one cell key may be named on several pages (a
+    # table printed again for another body, a reprinted page), None for any page.
+    named = {(f.table, f.code, f.column, f.page) for f in findings if _identity_finding(f)}
     out = set()
     for line in lines:
         code = getattr(line, "code", None) or getattr(line, "item", None)
-        key = (line.table, code, line.column)
-        if key in named and pages[key] in (None, line.page):
+        if (line.table, code, line.column, None) in named or (line.table, code, line.column, line.page) in named:
             out.add((line.table, line.page, code, line.column))
     return out
 

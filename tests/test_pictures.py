@@ -72,3 +72,36 @@ def test_report_writes_one_page_with_the_pictures(tmp_path):
     assert "<h2>Documents</h2>" in page and "上海市财政局" in page
     assert page.count("data:image/png;base64,") >= 1 and "rounding" in page
     assert invoke("show", pdf, "--page", 99, "-o", tmp_path / "x.png").exit_code == 2
+
+
+def _line(page: int, code: str = "302", column: str = "合计"):
+    from yusuan.schemas.records import BudgetLine
+    return BudgetLine(doc_id="d", table="basic_by_economic", table_title="t", page=page, code=code, raw_code=code,
+                      level=1, parent_code=None, name="商品和服务支出", column=column, amount=Decimal(1), raw="1",
+                      source_unit="元", assigned_by="layout", x0=Decimal(1), y0=Decimal(2), x1=Decimal(3),
+                      y1=Decimal(4))
+
+
+def _finding(page: int | None, code: str = "302", column: str = "合计", rule: str = "hierarchy"):
+    from yusuan.schemas.records import Finding
+    return Finding(doc_id="d", rule=rule, severity="error", table="basic_by_economic", page=page, code=code,
+                   column=column, expected=None, actual=None, message="m")
+
+
+def test_failing_cells_keeps_every_page_a_cell_is_named_on():
+    """The same cell key (table, code, column) named by findings on two pages (a table
+    printed again for another body): the cell is red on both pages, not only on the page
+    of the last finding; a page no finding names stays unmarked."""
+    from yusuan.pictures import failing_cells
+    lines = [_line(17), _line(40), _line(41)]
+    cases = [
+        ([_finding(17), _finding(40)], {17, 40}),
+        ([_finding(40), _finding(17)], {17, 40}),
+        ([_finding(None)], {17, 40, 41}),
+        ([_finding(17), _finding(None)], {17, 40, 41}),
+        ([_finding(17, column="公用经费")], set()),
+        ([_finding(17, rule="rounding")], {17}),
+    ]
+    for findings, pages in cases:
+        got = failing_cells(findings, lines)
+        assert {page for _, page, _, _ in got} == pages, (findings, got)
