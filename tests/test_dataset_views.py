@@ -169,3 +169,54 @@ def test_query_exposes_the_views_on_the_cli_and_on_an_extract_folder(dataset, tm
     CliRunner().invoke(app, ["extract", str(real_pdf(FINANCE)), "-o", str(out)])
     rows = run_query(out, "SELECT count(*) AS n FROM execution WHERE level = 3").to_pylist()
     assert rows == [{"n": len(FINANCE_ITEMS)}]
+
+
+def _synthetic_final(n: int):
+    """n 项 under one 类, 50 per 款, each with its budget lines (two columns) and its
+    execution sentence, ten per page."""
+    from yusuan.schemas.intermediate import Page
+    from yusuan.schemas.records import BudgetLine
+
+    def line(code, level, name, column):
+        return BudgetLine(doc_id="x", table="final_general_budget_by_function", table_title="t", page=1, code=code,
+                          raw_code=code, level=level, parent_code=code[:-2] if level > 1 else None, name=name,
+                          column=column, amount=Decimal(1), raw="1", source_unit="元", assigned_by="layout",
+                          x0=None, y0=None, x1=None, y1=None)
+
+    lines = [line("201", 1, "一般公共服务支出", c) for c in ("合计", "基本支出")]
+    sentences = []
+    for i in range(n):
+        kuan, xiang = f"201{i // 50 + 1:02d}", f"201{i // 50 + 1:02d}{i % 50 + 1:02d}"
+        if i % 50 == 0:
+            lines += [line(kuan, 2, f"款{kuan}", c) for c in ("合计", "基本支出")]
+        lines += [line(xiang, 3, f"项{xiang}", c) for c in ("合计", "基本支出")]
+        sentences.append(f"一般公共服务支出（类）款{kuan}（款）项{xiang}（项）年初预算为{i + 1}.00万元，"
+                         f"支出决算为{i + 1}.00万元，完成年初预算的100.00%。")
+    pages = [Page(number=p + 1, lines=sentences[p * 10:(p + 1) * 10]) for p in range((n + 9) // 10)]
+    return pages, lines
+
+
+def test_execution_figures_resolve_codes_in_time_linear_in_the_document(monkeypatch):
+    """Each sentence's code is looked up, not searched among every budget line: the names
+    compacted grow with the document, not with its square (a 2,000-page 决算 has a
+    sentence per 项); and every 项 still resolves to its code."""
+    import yusuan.validate.final_prose as final_prose
+
+    calls = {"n": 0}
+    real = final_prose.compact
+
+    def counted(text):
+        calls["n"] += 1
+        return real(text)
+
+    monkeypatch.setattr(final_prose, "compact", counted)
+    work = {}
+    for n in (100, 400):
+        pages, lines = _synthetic_final(n)
+        calls["n"] = 0
+        figures, checks = execution_figures(pages, "x", [], lines)
+        work[n] = calls["n"]
+        assert [f.code for f in figures] == [f"201{i // 50 + 1:02d}{i % 50 + 1:02d}" for i in range(n)]
+        assert [c.status for c in checks] == ["pass"] * n
+    assert work[400] <= 5 * work[100], work  # linear: 4x the document, about 4x the work (not 16x)
+

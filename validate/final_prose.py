@@ -126,26 +126,35 @@ def _words(after: str) -> tuple[str, ...]:
     return tuple(m.group("w1") or m.group("w2") for m in SPEC.words.finditer(clause))
 
 
-def resolve_code(label: str, lines: list[BudgetLine]) -> tuple[str | None, int | None]:
-    """Given a `A（类）B（款）C（项）` path and the document's budget lines, return the code
-    and level it names, or (None, None) when a part is not printed there or is ambiguous.
-    A 款 the prose misnames (住房保障支出（款） for 住房改革支出) is passed over when the 项's
-    name is printed once under the 类."""
+class CodeNames:
+    """A document's budget lines by level and compacted name (built once per document:
+    a 决算 has an execution sentence per 项, and each is resolved against every code)."""
+
+    def __init__(self, lines: list[BudgetLine]):
+        seen: set[str] = set()
+        self.named: dict[tuple[int, str], list[str]] = {}
+        for line in lines:
+            if line.code and line.code not in seen:
+                seen.add(line.code)  # a code's first line names it (the others repeat it per column)
+                self.named.setdefault((line.level, compact(line.name)), []).append(line.code)
+
+    def under(self, parent: str | None, level: int, name: str) -> set[str]:
+        """The codes of `level` printed as `name` below `parent` (anywhere when None)."""
+        return {c for c in self.named.get((level, name), ())
+                if parent is None or c.startswith(parent) and c != parent}
+
+
+def resolve_code(label: str, names: CodeNames) -> tuple[str | None, int | None]:
+    """Given a `A（类）B（款）C（项）` path and the document's budget lines by name
+    (`CodeNames`), return the code and level it names, or (None, None) when a part is not
+    printed there or is ambiguous. A 款 the prose misnames (住房保障支出（款） for 住房改革支出)
+    is passed over when the 项's name is printed once under the 类."""
     parts = [name for _, name in _path_parts(label)][:3]
-    rows: dict[str, BudgetLine] = {}
-    for line in lines:
-        if line.code:
-            rows.setdefault(line.code, line)
-
-    def under(parent: str | None, level: int, name: str) -> set[str]:
-        return {c for c, r in rows.items() if r.level == level and compact(r.name) == name
-                and (parent is None or c.startswith(parent) and c != parent)}
-
     code = None
     for level, name in enumerate(parts, start=1):
-        found = under(code, level, name)
+        found = names.under(code, level, name)
         if len(found) != 1 and level == 2 and len(parts) == 3:
-            found = under(code, 3, parts[2])
+            found = names.under(code, 3, parts[2])
             if len(found) == 1:
                 return found.pop(), 3
         if len(found) != 1:
@@ -222,11 +231,18 @@ def execution_figures(pages: list[Page], doc_id: str, figures: list[ProseFigure]
     and the checks of its rates and comparison words."""
     out = list(figures)
     checks: list[Check] = []
+    names = CodeNames(lines)
+    # The figures prose.py read that an execution sentence may complete, by where and what
+    # they print (looked up, not searched: a 决算 has a sentence per 项).
+    open_figures: dict[tuple[int, Decimal, str], list[int]] = {}
+    for i, f in enumerate(out):
+        if f.budget_amount is None:
+            open_figures.setdefault((f.page, f.amount, f.raw), []).append(i)
     for ex in read_executions(pages):
         budget, final = _amount(ex.budget_raw), _amount(ex.final_raw)
         if budget is None or final is None:
             continue
-        code = resolve_code(ex.label, lines)[0] if ex.path else None
+        code = resolve_code(ex.label, names)[0] if ex.path else None
         rate = None
         if ex.rate_raw is not None:
             try:
@@ -237,10 +253,11 @@ def execution_figures(pages: list[Page], doc_id: str, figures: list[ProseFigure]
                 rate = None
         update = {"budget_amount": budget, "final_amount": final, "rate": rate, "code": code}
         # The figure prose.py already read from this sentence (its 支出决算 amount), if any.
-        same = next((i for i, f in enumerate(out) if f.page == ex.page and f.amount == final
-                     and f.raw == ex.final_raw and f.budget_amount is None
-                     and compact(f"年初预算为{ex.budget_raw}") in compact(f.sentence)), None)
+        candidates = open_figures.get((ex.page, final, ex.final_raw), [])
+        said = compact(f"年初预算为{ex.budget_raw}")
+        same = next((i for i in candidates if said in compact(out[i].sentence)), None)
         if same is not None:
+            candidates.remove(same)  # completed: it has its budget_amount now
             out[same] = out[same].model_copy(update=update)
         else:
             out.append(ProseFigure(doc_id=doc_id, page=ex.page, label=ex.label, amount=final, raw=ex.final_raw,
