@@ -93,11 +93,16 @@ def compute_execution(con) -> list[ExecutionRecord]:
             budget_amount=f["budget_amount"], final_amount=f["final_amount"],
             rate=rate(f["final_amount"], f["budget_amount"]), printed_rate=f["rate"], source="final_prose",
             table=None, final_doc_id=doc["doc_id"], budget_doc_id=None, page=f["page"]))
+    # Budgets by (body, year, scope), keyed once each: a batch of thousands of documents
+    # pairs in time linear in its documents, not in finals × budgets.
+    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    for budget in budgets:
+        by_key[(body_key(budget["department"]), budget["fiscal_year"], budget["scope"])].append(budget)
     for final in finals:
         key = (body_key(final["department"]), final["fiscal_year"], final["scope"])
-        for budget in budgets:
-            if (body_key(budget["department"]), budget["fiscal_year"], budget["scope"]) != key or not key[0]:
-                continue
+        if not key[0]:
+            continue
+        for budget in by_key.get(key, ()):
             out += _paired(con, final, budget)
     return out
 

@@ -220,3 +220,45 @@ def test_execution_figures_resolve_codes_in_time_linear_in_the_document(monkeypa
         assert [c.status for c in checks] == ["pass"] * n
     assert work[400] <= 5 * work[100], work  # linear: 4x the document, about 4x the work (not 16x)
 
+
+def test_pairing_is_linear_in_the_documents_of_a_batch(monkeypatch):
+    """Each document's body is keyed once (not once per final × budget: a batch of
+    thousands of bodies), and each 决算 still pairs with exactly its own body's budget."""
+    import duckdb
+
+    import yusuan.views as views
+
+    def batch(n: int):
+        con = duckdb.connect()
+        con.execute("CREATE TABLE documents (doc_id VARCHAR, doc_type VARCHAR, department VARCHAR, scope VARCHAR, "
+                    "fiscal_year INTEGER)")
+        con.execute("CREATE TABLE prose_figures (doc_id VARCHAR, page INTEGER, label VARCHAR, code VARCHAR, "
+                    "budget_amount DECIMAL(20, 2), final_amount DECIMAL(20, 2), rate DECIMAL(9, 4))")
+        con.execute('CREATE TABLE budget_lines (doc_id VARCHAR, "table" VARCHAR, "column" VARCHAR, code VARCHAR, '
+                    "level INTEGER, name VARCHAR, amount DECIMAL(20, 2), page INTEGER)")
+        b_table, b_column, f_table, f_column = views.PAIRS[0]
+        for i in range(n):
+            body = f"上海市普陀区第{i}局"
+            con.execute("INSERT INTO documents VALUES (?, 'final_accounts', ?, '部门', 2024), "
+                        "(?, 'department_budget', ?, '部门', 2024)", [f"f{i}", body, f"b{i}", body])
+            con.execute("INSERT INTO budget_lines VALUES (?, ?, ?, '201', 1, '一般公共服务支出', ?, 3), "
+                        "(?, ?, ?, '201', 1, '一般公共服务支出', 200, 4)",
+                        [f"b{i}", b_table, b_column, 100 + i, f"f{i}", f_table, f_column])
+        return con
+
+    calls = {"n": 0}
+    real = views.body_key
+
+    def counted(name):
+        calls["n"] += 1
+        return real(name)
+
+    monkeypatch.setattr(views, "body_key", counted)
+    for n in (20, 80):
+        con = batch(n)
+        calls["n"] = 0
+        rows = views.compute_execution(con)
+        assert sorted((r.final_doc_id, r.budget_doc_id, r.budget_amount) for r in rows) == sorted(
+            (f"f{i}", f"b{i}", Decimal(100 + i)) for i in range(n))
+        # One key per budget and one per final (this batch prints no 决算 sentence).
+        assert calls["n"] == 2 * n, (n, calls["n"])
