@@ -260,5 +260,5 @@ def test_pairing_is_linear_in_the_documents_of_a_batch(monkeypatch):
         rows = views.compute_execution(con)
         assert sorted((r.final_doc_id, r.budget_doc_id, r.budget_amount) for r in rows) == sorted(
             (f"f{i}", f"b{i}", Decimal(100 + i)) for i in range(n))
-        # One key per budget and one per final (this batch prints no 决算 sentence).
-        assert calls["n"] == 2 * n, (n, calls["n"])
+        # One key per budget, one per final and one per paired row (no 决算 sentence here).
+        assert calls["n"] == 3 * n, (n, calls["n"])
