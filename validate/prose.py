@@ -39,12 +39,6 @@ UNIT = "万元"
 _STATES_AMOUNT = re.compile(r"[0-9]\s*万\s*元")
 """Every figure pattern ends in an amount followed by 万元: a page without one (a table
 page prints its unit without a figure before it) is not searched."""
-_STATES_AMOUNT = re.compile(r"[0-9]\s*万\s*元")
-"""Every figure pattern ends in an amount followed by 万元: a page without one (a table
-page prints its unit without a figure before it) is not searched."""
-_STATES_AMOUNT = re.compile(r"[0-9]\s*万\s*元")
-"""Every figure pattern ends in an amount followed by 万元: a page without one (a table
-page prints its unit without a figure before it) is not searched."""
 _PATH = re.compile(r"(?P<name>[^（(]+)[（(](?P<level>类|款|项)[)）]")
 
 
@@ -174,10 +168,6 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str],
     out = []
     for page in pages:
         text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
-        if not _STATES_AMOUNT.search(text):
-            continue
-        if not _STATES_AMOUNT.search(text):
-            continue
         if not _STATES_AMOUNT.search(text):
             continue
         broken = "\n".join(page.lines)
