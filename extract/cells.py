@@ -12,13 +12,16 @@ Two things are read here, both from geometry, never from the order of strings:
   from the label's header path; item lists give each row its label path, merged group
   cells (a vertically merged 一般公共预算资金) covering the rows they label and label
   columns to the left inherited from the rows above (采购品目大类 / 专项名称 / …).
+A table too wide for its page may continue its columns on the next page (a spreadsheet
+print area): that page's cells become cells of the rows they continue, in columns after
+the table's (`read_cells`), so the shape readers see one wide table.
 Lines without boxes (raw text) give cells with no box and no header path.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..domain import Profile, TableSpec
 from ..normalize.numbers import looks_numeric
@@ -37,13 +40,21 @@ class Cell:
     page: int
     line: int
     row: int | None
-    """Data row within the table (counted over its pages), None for header lines."""
+    """Data row within the table (counted over its pages), None for header lines; a
+    page continuing the table's columns gives its cells the rows they continue."""
     column: int | None
-    """Leaf header column, left to right, None where no header cell is above it."""
+    """Leaf header column, left to right (a column continuation's after the table's),
+    None where no header cell is above it."""
     header: str
     text: str
     box: tuple[float, float, float, float] | None
     numeric: bool
+    repeated: bool = False
+    """A label cell a column continuation prints again (spreadsheet print titles): a cell
+    of its row in table_cells, not read into the row a second time."""
+    unplaced: bool = False
+    """A cell of a column continuation whose rows could not be matched to the table's:
+    kept as printed, read into no row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +167,7 @@ def _join_fragments(page: Page, lines: list, previous: list[Cell]) -> list:
                 break  # not the rest of the last row's cells: the line stays a line of its own
             for w, n in zip(words, targets):
                 c = previous[n]
-                previous[n] = Cell(c.page, c.line, c.row, c.column, c.header, c.text + w.text, c.box, c.numeric)
+                previous[n] = replace(c, text=c.text + w.text)
             out[k] = (i, ())
     return [(i, ws) for i, ws in out if ws]
 
@@ -196,53 +207,328 @@ class TableCells:
 
     cells: list[Cell]
     header_lines: list[str]
+    joined: bool = False
+    """Some page continues the table's columns (a print area split over pages): only
+    the cells' header paths tell which column each amount of a row is in."""
+    issues: list[ParseIssue] = field(default_factory=list)
+    """What could not be read as printed (a column continuation whose rows do not match)."""
 
 
-def read_cells(chunks: list[tuple[Page, list[int]]], skip: set[tuple[int, int]]) -> TableCells:
-    """Given a table's lines page by page (page, line indices) and the lines that are not
-    cells (unit, body lines: (page, index)), return its cells and header lines."""
+@dataclass
+class _Part:
+    """One band of a table's columns as a spreadsheet prints it (a print area wider than
+    its page): its header, and the table column of each of its leaf header cells."""
+
+    heads: list[_Head]
+    leaves: list[_Head] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    """Each leaf's header path, compacted (how two parts' columns are told apart)."""
+    columns: list[int] = field(default_factory=list)
+    """The table column of each leaf (the base part counts from 0, a continuation after
+    the columns of the parts before it)."""
+    labels: set[int] = field(default_factory=set)
+    """Leaves that print a column of the base part again (print titles: 科目编码, 科目名称)."""
+    base_page: int = 0
+    """A continuation: the base part's page (counted in the base) its next page continues."""
+    unplaced: bool = False
+    """A continuation whose rows could not be matched to the table's rows."""
+    base: bool = False
+    """The table's first columns: its leaves are the columns from 0."""
+
+    def set_heads(self, heads: list[_Head]) -> None:
+        """Take a header (given anew on a page): its leaves, their paths and columns (a
+        continuation's header printed again keeps each path's column)."""
+        old = dict(zip(self.paths, self.columns))
+        repeated = {self.paths[n] for n in self.labels}
+        self.heads = heads
+        self.leaves = _leaves(heads)
+        self.paths = [_leaf_path(heads, h) for h in self.leaves]
+        if self.base:
+            self.columns = list(range(len(self.leaves)))
+        elif old:
+            self.columns = [old.get(p, -1) for p in self.paths]
+            self.labels = {n for n, p in enumerate(self.paths) if p in repeated}
+
+
+@dataclass
+class _BasePage:
+    """The rows the base part prints on one page: what a column continuation matches."""
+
+    rows: list[int]
+    bands: list[tuple[float, float] | None]
+    header: tuple[float, float] | None
+    """Top and bottom of the ruled header printed above the rows, None when not printed."""
+
+
+def _leaf_path(heads: list[_Head], leaf: _Head) -> str:
+    """A leaf header cell's path from the top, compacted (`科目编码/类`)."""
+    return compact("/".join(h.text for h in _path(heads, (leaf.x0 + leaf.x1) / 2)))
+
+
+def _band(page: Page, i: int) -> tuple[float, float] | None:
+    """A data line's ruled row (top and bottom rule), None outside a ruling."""
+    return page.bands[i] if page.bands else None
+
+
+def _leaf_at(heads: list[_Head], leaves: list[_Head], x: float | None) -> tuple[int | None, str]:
+    """The leaf (index in `leaves`) a cell anchored at x sits under, and its header path."""
+    if x is None:
+        return None, ""
+    path = _path(heads, x)
+    leaf = next((n for n, h in enumerate(leaves) if path and h is path[-1]), None)
+    return leaf, "/".join(h.text for h in path)
+
+
+def _continuation(parts: list[_Part], heads: list[_Head], data: list) -> _Part | None:
+    """A part continuing the table's columns, when a page's header lines name columns no
+    part's header has (paths no part prints) and every amount of its rows sits under a
+    leaf of that header, one at least under a new one; else None."""
+    part = _Part(heads=[])
+    part.set_heads(heads)
+    known: dict[str, int] = {}
+    for p in parts:
+        for path, column in zip(p.paths, p.columns):
+            known.setdefault(path, column)
+    new = {n for n, path in enumerate(part.paths) if path not in known}
+    if not new:
+        return None
+    under_new = False
+    for _, words in data:
+        for w in _cell_words(words):
+            if not (looks_numeric(w.text) and any(ch.isdigit() for ch in w.text)):
+                continue
+            leaf, _ = _leaf_at(heads, part.leaves, _anchor(w, True))
+            if leaf is None:
+                return None  # an amount under no cell of these lines: they are no header
+            under_new = under_new or leaf in new
+    if not under_new:
+        return None
+    base = {path: column for path, column in zip(parts[0].paths, parts[0].columns)}
+    after = 1 + max((c for p in parts for c in p.columns), default=-1)
+    for n, path in enumerate(part.paths):
+        if n in new:
+            part.columns.append(after)
+            after += 1
+        else:
+            part.columns.append(base.get(path, known[path]))
+            if path in base:
+                part.labels.add(n)
+    return part
+
+
+def _repeated(parts: list[_Part], current: _Part, heads: list[_Head]) -> _Part | None:
+    """The part whose header a page's header lines print again (every leaf path among
+    its own), the current part first; None when no part's header is repeated."""
+    paths = {_leaf_path(heads, h) for h in _leaves(heads)}
+    if not paths:
+        return None
+    for part in [current, *(p for p in parts if p is not current)]:
+        if paths <= set(part.paths):
+            return part
+    return None
+
+
+TOLERANCE = 3.0
+"""Points two printed rules of one spreadsheet row may differ by on two pages (how the
+engines and the ruling place a rule varies by a point or two)."""
+
+
+def _shift(header: tuple[float, float] | None, target: _BasePage) -> float | None:
+    """How far a continuation page prints the base page's rows up or down: both headers
+    are the same spreadsheet rows (their tops), a header over rows printed without one
+    ends where those rows begin, and pages without a header start at the same margin."""
+    if header is not None and target.header is not None:
+        return header[0] - target.header[0]
+    if header is not None:
+        return header[1] - target.bands[0][0]
+    return 0.0 if target.header is None else None
+
+
+def _match(part: _Part, base: list[_BasePage], labels: dict[int, dict[int, str]], page_rows: list[dict[int, str]],
+           bands: list, header: tuple[float, float] | None) -> tuple[list[int] | None, str]:
+    """The base row each data line of a column continuation's page continues, or None and
+    why not. Label columns printed again must print the same labels in the same order;
+    without them each row must sit where a row of the base page sits, as tall (a row left
+    blank in this part prints nothing), or, unruled, the rows be as many as the base page's."""
+    if part.base_page >= len(base):
+        return None, "the table prints no more rows to continue"
+    target = base[part.base_page]
+    rows = target.rows
+    if part.labels:
+        if len(page_rows) != len(rows):
+            return None, f"it prints {len(page_rows)} rows, the page it continues {len(rows)}"
+        columns = {part.columns[n] for n in part.labels}
+        for k, (got, r) in enumerate(zip(page_rows, rows)):
+            want = {c: t for c, t in labels.get(r, {}).items() if c in columns}
+            if {c: t for c, t in got.items() if c in columns} != want:
+                return None, f"its row {k + 1} prints {'/'.join(got.values())!r} where the table prints " \
+                             f"{'/'.join(want.values())!r}"
+        return list(rows), ""
+    ruled = all(b is not None for b in bands) and all(b is not None for b in target.bands)
+    shift = _shift(header, target) if ruled and target.bands else None
+    if shift is not None:
+        out, at = [], 0
+        for top, bottom in bands:
+            middle = (top + bottom) / 2
+            while at < len(rows) and (target.bands[at][0] + target.bands[at][1]) / 2 + shift < middle - TOLERANCE:
+                at += 1
+            if at < len(rows):
+                b_top, b_bottom = target.bands[at]
+                if (abs((b_top + b_bottom) / 2 + shift - middle) <= TOLERANCE
+                        and abs((b_bottom - b_top) - (bottom - top)) <= TOLERANCE):
+                    out.append(rows[at])
+                    at += 1
+                    continue
+            return None, f"its row at {top:.1f}–{bottom:.1f} pt sits where the page it continues prints no row"
+        return out, ""
+    if len(bands) == len(rows):
+        return list(rows), ""
+    return None, f"it prints {len(bands)} rows, the page it continues {len(rows)}"
+
+
+def read_cells(chunks: list[tuple[Page, list[int]]], skip: set[tuple[int, int]], table: str | None = None,
+               title: str = "") -> TableCells:
+    """Given a table's lines page by page (page, line indices), the lines that are not
+    cells (unit, body lines: (page, index)) and, for findings, the table's key (None:
+    unclassified) and title, return its cells, header lines and findings.
+
+    A page may continue the table's columns instead of its rows (a spreadsheet print
+    area wider than the page, printed "down, then over" or "over, then down"): its
+    header names columns the table's header lacks, and its rows are those of a page of
+    the table's first columns (the base part), with the label columns printed again or
+    not at all. Its cells then take the rows of the base page and the columns after the
+    table's; a label printed again is marked `repeated`. A page whose rows cannot be
+    matched keeps its cells under its own header with a `columns_unmatched` warning:
+    with label columns they are rows of their own (as an ordinary page), without them
+    `unplaced` (no row can be told for them).
+    """
     cells: list[Cell] = []
     header_lines: list[str] = []
+    issues: list[ParseIssue] = []
     row = 0
-    heads: list[_Head] = []
+    parts = [_Part(heads=[], base=True)]  # the table's first columns, then its continuations
+    part = parts[0]
+    base: list[_BasePage] = []
+    labels: dict[int, dict[int, str]] = {}  # base row → table column → label text, for matching
+    joined = False
     for page, indices in chunks:
         lines = [(i, page.words[i] if page.words else tuple(Word(t) for t in page.lines[i].split(" ")))
                  for i in indices if (page.number, i) not in skip]
-        lines = _join_fragments(page, lines, cells if heads else [])
+        lines = _join_fragments(page, lines, cells if part.heads else [])
         first = next((k for k, (_, ws) in enumerate(lines) if is_data_words(ws)), len(lines))
-        if heads and row == 0 and first:
+        continued: _Part | None = None  # a part continuing the columns (its rows to match)
+        printed: list[_Head] | None = None  # the header printed whole on this page
+        heads = part.heads
+        if heads and row == 0 and first and part is parts[0]:
             # The header began at the foot of the page before: this page prints the rest.
-            heads = heads + _headers([ws for _, ws in lines[:first]])
+            part.set_heads(heads + _headers([ws for _, ws in lines[:first]]))
             header_lines += [page.lines[i] for i, _ in lines[:first]]
             first = -first
-        elif heads and first and not _repeats(heads, lines[:first]):
-            first = 0  # a continuation page's first lines are rows (a wrapped name), not a header
+        elif heads and first:
+            new = _headers([ws for _, ws in lines[:first]])
+            again = _repeated(parts, part, new)
+            fresh = None if again else _continuation(parts, new, lines[first:])
+            if fresh is not None or again is not None and again is not parts[0]:
+                # A header naming columns the table lacks, or a continuation's header again.
+                part = continued = fresh or again
+                if fresh is not None:
+                    parts.append(fresh)
+                else:
+                    part.set_heads(new)
+                printed = new
+                header_lines += [page.lines[i] for i, _ in lines[:first]]
+                first = -first
+            elif again is None and not _repeats(heads, lines[:first]):
+                first = 0  # a continuation page's first lines are rows (a wrapped name), not a header
+            else:
+                part = parts[0]  # the header of the first columns given anew
+        elif heads and part is not parts[0]:
+            continued = part  # a continuation's page without its header: its rows go on
         if first > 0:  # a page that repeats the header (or starts the table) gives it anew
-            heads = _headers([ws for _, ws in lines[:first]])
+            part.set_heads(_headers([ws for _, ws in lines[:first]]))
+            printed = part.heads
             header_lines += [page.lines[i] for i, _ in lines[:first]]
-        leaves = _leaves(heads)
-        # A ruled column's cells share their box, so their anchor: each is looked up once.
-        placed: dict[float, tuple[int | None, str]] = {}
         first = abs(first)
+        header_box = _ruled_header(printed, lines[:first]) if printed else None
+        # Each word's leaf and header path; a ruled column's cells share their box, so
+        # their anchor: each is looked up once.
+        placed: dict[float, tuple[int | None, str]] = {}
+        laid: list[list[tuple[Word, bool, int | None, str]]] = []
         for k, (i, words) in enumerate(lines):
-            data = k >= first
+            out = []
             for w in _cell_words(words):
                 numeric = looks_numeric(w.text) and any(ch.isdigit() for ch in w.text)
-                x = _anchor(w, numeric)
-                if x is None or not data:
-                    column, header = None, ""
+                x = _anchor(w, numeric) if k >= first else None
+                if x is None:
+                    leaf, header = None, ""
                 elif (known := placed.get(x)) is not None:
-                    column, header = known
+                    leaf, header = known
                 else:
-                    path = _path(heads, x)
-                    column = next((n for n, h in enumerate(leaves) if path and h is path[-1]), None)
-                    header = "/".join(h.text for h in path)
-                    placed[x] = (column, header)
-                cells.append(Cell(page=page.number, line=i, row=row if data else None, column=column,
-                                  header=header, text=w.text, box=w.box, numeric=numeric))
-            if data:
+                    leaf, header = placed[x] = _leaf_at(part.heads, part.leaves, x)
+                out.append((w, numeric, leaf, header))
+            laid.append(out)
+        data = range(first, len(lines))
+        match: list[int] | None = None
+        if continued is not None and not continued.unplaced:
+            texts = [_labels(part, laid[k]) for k in data]
+            match, why = _match(continued, base, labels, texts, [_band(page, lines[k][0]) for k in data],
+                                header_box)
+            joined = True
+            if match is None:
+                issues.append(_unmatched(table, title, page.number, continued, why))
+                continued.unplaced = not continued.labels
+            else:
+                continued.base_page += 1
+        unplaced = continued is not None and match is None and continued.unplaced
+        rows_here = []
+        for k, (i, _) in enumerate(lines):
+            is_data = k >= first
+            r = (match[k - first] if match is not None else row) if is_data else None
+            own = is_data and match is None
+            for w, numeric, leaf, header in laid[k]:
+                column = part.columns[leaf] if leaf is not None and part.columns[leaf] >= 0 else None
+                repeated = match is not None and leaf in part.labels
+                cells.append(Cell(page=page.number, line=i, row=r, column=column, header=header, text=w.text,
+                                  box=w.box, numeric=numeric, repeated=repeated, unplaced=unplaced and is_data))
+                if own and part is parts[0] and column is not None:
+                    got = labels.setdefault(r, {})
+                    got[column] = got.get(column, "") + compact(w.text)
+            if own:
+                rows_here.append(row)
                 row += 1
-    return TableCells(cells=cells, header_lines=header_lines)
+        if part is parts[0] and rows_here:
+            base.append(_BasePage(rows=rows_here, bands=[_band(page, lines[k][0]) for k in data],
+                                  header=header_box))
+    return TableCells(cells=cells, header_lines=header_lines, joined=joined, issues=issues)
+
+
+def _ruled_header(heads: list[_Head], lines: list) -> tuple[float, float] | None:
+    """The top and bottom of a header printed in ruled cells, else None."""
+    if not heads or not all(w.cell is not None for _, ws in lines for w in ws):
+        return None
+    return min(h.top for h in heads), max(h.bottom for h in heads)
+
+
+def _labels(part: _Part, laid: list[tuple[Word, bool, int | None, str]]) -> dict[int, str]:
+    """A continuation's data line: the text it prints in each label column (by table column)."""
+    out: dict[int, str] = {}
+    for w, _, leaf, _ in laid:
+        if leaf is not None and leaf in part.labels:
+            column = part.columns[leaf]
+            out[column] = out.get(column, "") + compact(w.text)
+    return out
+
+
+def _unmatched(table: str | None, title: str, page: int, part: _Part, why: str) -> ParseIssue:
+    """The warning for a column continuation whose rows do not match the table's."""
+    columns = ", ".join(h.text for n, h in enumerate(part.leaves) if n not in part.labels)
+    how = ("read as rows of their own" if part.labels
+           else "kept in table_cells under their printed header, in no row")
+    return ParseIssue(
+        rule="columns_unmatched", severity="warning", table=table, page=page,
+        message=f"{table or title}: page {page} prints columns the table's header lacks ({columns}), a continuation of "
+                f"its columns, but its rows do not match the rows of the page it would continue ({why}); "
+                f"its cells are {how}")
 
 
 # ---- Rows by shape, for profiles read by cells.
@@ -286,7 +572,7 @@ def coded_rows(spec: TableSpec, table: TableCells, key: str, issues: list[ParseI
 def single_row(spec: TableSpec, table: TableCells, key: str, issues: list[ParseIssue]) -> list[SourceRow]:
     """The one row of numbers under a (multi-level) header, each under its path's column."""
     unmapped: set[str] = set()
-    amounts = [c for c in table.cells if c.row is not None and c.numeric]
+    amounts = [c for c in _data(table) if c.numeric]
     if not amounts:
         return []
     tokens = [t for c in amounts if (t := _token(c, _column(spec, c, None, key, issues, unmapped), key, issues))]
@@ -300,12 +586,19 @@ def _by_page(cells: list[Cell]) -> dict[int, list[Cell]]:
     return out
 
 
+def _data(table: TableCells) -> list[Cell]:
+    """The cells the shape readers read: data cells, not a label printed again by a column
+    continuation, nor a cell no row could be told for."""
+    return [c for c in table.cells if c.row is not None and not c.repeated and not c.unplaced]
+
+
 def _by_line(table: TableCells):
-    lines: dict[tuple[int, int], list[Cell]] = {}
-    for c in table.cells:
-        if c.row is not None:
-            lines.setdefault((c.page, c.line), []).append(c)
-    return lines.items()
+    """The data rows in print order, each as ((page, line) of its first cell, its cells):
+    a row continued by a column continuation holds the cells of both pages."""
+    rows: dict[int, list[Cell]] = {}
+    for c in _data(table):
+        rows.setdefault(c.row, []).append(c)
+    return (((cells[0].page, cells[0].line), cells) for cells in rows.values())
 
 
 def _covers(label: Cell, cell: Cell) -> bool:
@@ -328,8 +621,8 @@ def two_sided_rows(spec: TableSpec, table: TableCells, key: str, profile: Profil
     """Items of a two-sided table: each label cell with the amount cells to its right in
     its ruled row (up to the next label), side and part from the label's header path."""
     words = profile.two_sided
-    labels = [c for c in table.cells if c.row is not None and not c.numeric and has_cjk(c.text)]
-    amounts = [c for c in table.cells if c.row is not None and c.numeric]
+    labels = [c for c in _data(table) if not c.numeric and has_cjk(c.text)]
+    amounts = [c for c in _data(table) if c.numeric]
     on_page = _by_page(labels)
     owner: dict[int, list[Cell]] = {}
     for a in amounts:
@@ -356,7 +649,7 @@ def item_rows(spec: TableSpec, table: TableCells, key: str, issues: list[ParseIs
     row (merged group cells included), after those inherited from the rows above for the
     label columns to their left."""
     unmapped: set[str] = set()
-    labels = [c for c in table.cells if c.row is not None and not c.numeric and has_cjk(c.text)]
+    labels = [c for c in _data(table) if not c.numeric and has_cjk(c.text)]
     spans: dict[int, list[Cell]] = defaultdict(list)  # page → label cells merged over several rows
     for page, cells in _by_page(labels).items():
         spans[page] = [lab for lab in cells if sum(_covers(lab, o) for o in cells if o is not lab and o.box

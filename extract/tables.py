@@ -471,10 +471,14 @@ def _ruled_rows(page: Page, indices: list[int]) -> bool:
 
 def _finish(acc: _Acc, profile: Profile, issues: list[ParseIssue]) -> ParsedTable:
     """An accumulated table → its `ParsedTable`: cells for every table, rows by shape for
-    tables of a profile read by cells, the unit (assumed with an info when not printed)."""
-    read = read_cells(acc.chunks, acc.skip)
+    tables of a profile read by cells and tables whose columns continue on another page,
+    the unit (assumed with an info when not printed)."""
+    read = read_cells(acc.chunks, acc.skip, acc.key, acc.title)
+    issues.extend(read.issues)
     spec = profile.tables.get(acc.key) if acc.key else None
-    if spec is not None and profile.reader == "cells":
+    # A table whose columns continue on another page (a spreadsheet print area) is read
+    # from its cells in any profile: its lines hold only some columns of each row.
+    if spec is not None and (profile.reader == "cells" or read.joined and not spec.side_by_side):
         digits = DOCUMENT.code_first_digits.get(spec.classification or "", ())
         acc.rows = shape_rows(spec, read, acc.key, profile, issues, digits)
         acc.header = read.header_lines
