@@ -535,7 +535,7 @@ def _unmatched(table: str | None, title: str, page: int, part: _Part, why: str) 
 
 def _token(cell: Cell, column: str | None, table: str, issues: list[ParseIssue]) -> Token | None:
     tokens = row_grammar.parse_tokens([cell.text], cell.page, table, cell.header or "", issues)
-    return tokens[0].model_copy(update={"column": column, "box": cell.box}) if tokens else None
+    return tokens[0].model_copy(update={"column": column, "box": cell.box, "page": cell.page}) if tokens else None
 
 
 def _column(spec: TableSpec, cell: Cell, side: str | None, table: str, issues: list[ParseIssue],

@@ -32,7 +32,7 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
                 continue
             if shape == "coded":
                 budget.append(BudgetLine(
-                    doc_id=doc_id, table=row.table, table_title=row.title, page=src.page,
+                    doc_id=doc_id, table=row.table, table_title=row.title, page=token.page or src.page,
                     code=src.code, raw_code=src.raw_code, level=src.level, parent_code=src.parent_code, name=src.name,
                     column=column, amount=value, raw=token.raw, source_unit=row.unit,
                     assigned_by=assigned_by[row.id], **box_fields(token.box)))
@@ -42,7 +42,7 @@ def to_records(doc_id: str, rows: list[Row], assignments: dict[int, Assignment],
                 item, _, sub = ((src.name, "", "") if shape == "two_sided" else (src.item_key, "", "")
                                 if shape == "items" else column.partition("/"))
                 summary.append(SummaryLine(
-                    doc_id=doc_id, table=row.table, page=src.page, side=src.side, item=item,
+                    doc_id=doc_id, table=row.table, page=token.page or src.page, side=src.side, item=item,
                     column=column if several else (sub or None),
                     amount=value, raw=token.raw, source_unit=row.unit, assigned_by=assigned_by[row.id],
                     **box_fields(token.box)))

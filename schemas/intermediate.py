@@ -86,6 +86,9 @@ class Token(_Data):
     """From the printed header above the cell: its canonical column (tables read by cells)."""
     box: tuple[float, float, float, float] | None = None
     """The cell's box on its page (points, top-left origin: x0, top, x1, bottom)."""
+    page: int | None = None
+    """The page the cell is printed on (tables read by cells; a table's columns continued
+    on the next page print a row's cells on two pages); None: its row's page."""
 
 
 RowKind = Literal["coded", "total", "item", "values"]

@@ -294,6 +294,18 @@ def test_table_cells_keep_their_page_row_and_box(pdfs, variant):
         assert again == names and len(names) == len(rows) - 1
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_budget_lines_name_the_page_each_cell_is_printed_on(pdfs, variant):
+    """Provenance: a right-half amount's record says the page it is printed on, not the
+    page of its row's code."""
+    result = yusuan.extract_document(pdfs[variant])
+    index = {code: i for i, (code, _, _) in enumerate(_rows_of(variant))}
+    lines = [b for b in result.records["budget_lines"] if b.table == TABLE]
+    assert len(lines) == len(expected(_rows_of(variant)))
+    for b in lines:
+        assert b.page == _expected_page(variant, index[b.code], b.column), (b.code, b.column)
+
+
 def test_an_ordinary_continuation_reads_as_before(tmp_path):
     """The whole width on each page, rows continuing downward under a repeated header:
     one table, rows counted on over the pages, no continuation finding."""
