@@ -308,22 +308,35 @@ def _levels(path: str) -> dict[str, str]:
     return {m.group("level"): compact(m.group("name")) for m in words().level.finditer(path)}
 
 
-def _siblings(index, names: dict[str, str]) -> tuple[str, str, dict[str, str]] | None:
-    """(table, the item's code, {sibling 项 code: name}) for an item path, from the first
-    function table that prints its 款 and 项."""
-    w = words()
-    for table in (*w.item_tables, *index.by_code):
-        rows = index.by_code.get(table)
-        if not rows:
-            continue
-        kuan = [r for r in rows.values() if r.source.level == 2 and compact(r.source.name) == names.get("款")]
-        for k in kuan:
-            kids = {c: compact(r.source.name) for c, r in rows.items()
-                    if r.source.level == 3 and r.source.parent_code == k.source.code}
-            own = next((c for c, n in kids.items() if n == names.get("项")), None)
-            if own:
-                return table, own, kids
-    return None
+class _Families:
+    """The function tables' 款 by name and each 款's 项 (code → name), the tables in the
+    order items are looked up in: built once per document, asked once per spending item."""
+
+    def __init__(self, index):
+        self.tables: list[tuple[str, dict[str, list[str]], dict[str, dict[str, str]]]] = []
+        for table in dict.fromkeys((*words().item_tables, *index.by_code)):
+            rows = index.by_code.get(table)
+            if not rows:
+                continue
+            kuan: dict[str, list[str]] = {}
+            kids: dict[str, dict[str, str]] = {}
+            for code, r in rows.items():
+                if r.source.level == 2:
+                    kuan.setdefault(compact(r.source.name), []).append(r.source.code)
+                elif r.source.level == 3:
+                    kids.setdefault(r.source.parent_code, {})[code] = compact(r.source.name)
+            self.tables.append((table, kuan, kids))
+
+    def siblings(self, names: dict[str, str]) -> tuple[str, str, dict[str, str]] | None:
+        """(table, the item's code, {sibling 项 code: name}) for an item path, from the
+        first function table that prints its 款 and 项."""
+        for table, kuan, kids in self.tables:
+            for parent in kuan.get(names.get("款"), ()):
+                family = kids.get(parent, {})
+                own = next((c for c, n in family.items() if n == names.get("项")), None)
+                if own:
+                    return table, own, family
+        return None
 
 
 def _items(stream: _Stream, index) -> tuple[list[Check], list[ParseIssue]]:
@@ -331,6 +344,7 @@ def _items(stream: _Stream, index) -> tuple[list[Check], list[ParseIssue]]:
     w = words()
     text = stream.text
     heads = list(w.head.finditer(text))
+    families = _Families(index)
     checks, issues = [], []
     for i, m in enumerate(heads):
         body_end = heads[i + 1].start() if i + 1 < len(heads) else min(len(text), m.end() + 400)
@@ -350,7 +364,7 @@ def _items(stream: _Stream, index) -> tuple[list[Check], list[ParseIssue]]:
         names = _levels(path)
         if "项" not in names or "款" not in names:
             continue
-        found = _siblings(index, names)
+        found = families.siblings(names)
         if found is None:
             continue
         table, own_code, kids = found
