@@ -23,6 +23,8 @@ from importlib import resources
 from ..normalize.numbers import parse_amount
 from ..schemas.intermediate import Assignment, Identity, Page, Row, TableLayout
 from ..schemas.records import Finding, Record, box_fields
+from ..domain import RULES
+from .catalogue import message as rule_message
 from .checks import evaluate
 
 BoxKey = tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
@@ -167,8 +169,8 @@ def check_ocr_readings(doc_id: str, rows: list[Row], identities: list[Identity],
         ks = sorted(set(involved.get(key, ())))
         if not ks:
             if cell.read.least < ocr.low_confidence:
-                out.append(Finding(rule="ocr_unchecked", severity="warning", expected=None,
-                                   message=f"{_where(cell)}; no identity checks this cell", **_base(doc_id, cell)))
+                out.append(Finding(rule="ocr_unchecked", severity=RULES["ocr_unchecked"].severity, expected=None,
+                                   message=rule_message("ocr_unchecked", where=_where(cell)), **_base(doc_id, cell)))
             continue
         failed = [k for k in ks if checks[k].status == "fail"]
         # An equality that holds confirms the cell; an inequality that holds does not (a
@@ -188,14 +190,14 @@ def check_ocr_readings(doc_id: str, rows: list[Row], identities: list[Identity],
         if len(found) != 1 and all(k in explained for k in failed):
             continue
         rules = ", ".join(sorted({identities[k].rule for k in failed}))
-        message = f"{_where(cell)}; its identities fail ({rules}) and none confirms it"
-        expected = None
+        expected, reading = None, ""
         if len(found) == 1:
             text, change, expected = found[0]
-            message += f"; reading {text!r} ({change}) makes every one hold — the record keeps what OCR read"
+            reading = f"; reading {text!r} ({change}) makes every one hold — the record keeps what OCR read"
         elif found:
-            message += f"; {len(found)} one-digit readings would make them hold, so none is named"
-        out.append(Finding(rule="ocr_reading", severity="error", expected=expected, message=message,
+            reading = f"; {len(found)} one-digit readings would make them hold, so none is named"
+        out.append(Finding(rule="ocr_reading", severity=RULES["ocr_reading"].severity, expected=expected,
+                           message=rule_message("ocr_reading", where=_where(cell), rules=rules, reading=reading),
                            **_base(doc_id, cell)))
     return sorted(out, key=lambda f: (f.page or 0, f.table or "", f.code or "", f.column or ""))
 
