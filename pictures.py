@@ -35,9 +35,11 @@ class Frame:
 
 
 def _identity_finding(f) -> bool:
-    """A finding of an accounting identity (failed or missed by its rounding) that names a cell."""
+    """A finding of an accounting identity (failed or missed by its rounding) that names a
+    cell: a code's (or item's), or with the column alone its table's 合计 row's."""
     rule = RULES.get(f.rule)
-    return f.table is not None and f.code is not None and (f.rule == "rounding" or (rule and rule.kind == "identity"))
+    return (f.table is not None and (f.code is not None or f.column is not None)
+            and (f.rule == "rounding" or bool(rule and rule.kind == "identity")))
 
 
 def failing_cells(findings, lines) -> set[tuple]:
@@ -120,8 +122,9 @@ def cell_boxes(lines) -> dict[tuple, list[tuple[int, dict[str, Decimal]]]]:
 
 def finding_box(finding, boxes: dict[tuple, list[tuple[int, dict[str, Decimal]]]]) -> dict[str, Decimal | None]:
     """The box (x0, y0, x1, y1) of the printed cell a finding names (table, page, code or
-    item, column), looked up in `cell_boxes`, or nulls when it names none or the cell has no box."""
-    if finding.table is None or finding.code is None:
+    item, column; a column without a code is the 合计 row's, whose lines have no code either),
+    looked up in `cell_boxes`, or nulls when it names none or the cell has no box."""
+    if finding.table is None or (finding.code is None and finding.column is None):
         return dict(_NO_BOX)
     for page, box in boxes.get((finding.table, finding.code, finding.column), ()):
         if finding.page in (None, page):

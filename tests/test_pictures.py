@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import yusuan
 from conftest import real_pdf
 from yusuan.cli import app
-from yusuan.pictures import FAILING, SCALE
+from yusuan.pictures import FAILING, SCALE, cell_frames
 
 FINANCE_UNIT = "budget-2025-unit-shanghai-finance.pdf"
 
@@ -58,8 +58,22 @@ def test_findings_that_name_a_cell_carry_its_box():
         f = boxed[("302", column)]
         assert f.rule == "rounding" and f.page == 17
         assert (f.x0, f.y0, f.x1, f.y1) == (lines[column].x0, lines[column].y0, lines[column].x1, lines[column].y1)
-    assert all(f.x0 is None for f in result.records["findings"] if f.code is None)
+    assert all(f.x0 is None for f in result.records["findings"] if f.code is None and f.column is None)
     assert all(isinstance(f.x0, Decimal) for f in boxed.values())
+
+
+def test_a_finding_on_a_total_row_carries_the_total_cell_box():
+    """The finance 决算's 收入决算表 p.8: the 合计 row's 本年收入合计 misses the sum of its 类
+    rows by a rounding slip; the finding names the column only (totals have no code)."""
+    result = yusuan.extract_document(real_pdf("final-2024-dept-finance.pdf"))
+    [f] = [f for f in result.records["findings"]
+           if f.table == "final_income" and f.code is None and f.column == "本年收入合计"]
+    [line] = [b for b in result.records["budget_lines"]
+              if b.table == "final_income" and b.code is None and b.column == "本年收入合计"]
+    assert f.page == line.page == 8 and f.x0 is not None
+    assert (f.x0, f.y0, f.x1, f.y1) == (line.x0, line.y0, line.x1, line.y1)
+    frames = [fr for fr in cell_frames(result.records, 8) if fr.failing]
+    assert tuple(float(v) for v in (line.x0, line.y0, line.x1, line.y1)) in {fr.box for fr in frames}
 
 
 def test_report_writes_one_page_with_the_pictures(tmp_path):
