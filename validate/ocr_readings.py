@@ -222,6 +222,17 @@ def _base(doc_id: str, cell: _Cell) -> dict:
                 column=cell.column, actual=cell.row.values[cell.token])
 
 
+class _Replaced:
+    """A document's rows with one row replaced by a trial reading, as `evaluate` reads
+    them (by row id), without copying every row for every reading of every suspect cell."""
+
+    def __init__(self, rows: list[Row], row: Row):
+        self.rows, self.row = rows, row
+
+    def __getitem__(self, row_id: int) -> Row:
+        return self.row if row_id == self.row.id else self.rows[row_id]
+
+
 def _holding(cell: _Cell, identities: list[Identity], rows: list[Row], assignments: dict[int, Assignment],
              decimals: int, ocr: OcrSpec) -> list[tuple[str, str, Decimal]]:
     """The alternative readings of a cell under which every given identity holds, as
@@ -237,8 +248,7 @@ def _holding(cell: _Cell, identities: list[Identity], rows: list[Row], assignmen
         amount = value * cell.row.factor
         values = list(cell.row.values)
         values[cell.token] = amount
-        trial = list(rows)
-        trial[cell.row.id] = cell.row.model_copy(update={"values": tuple(values)})
+        trial = _Replaced(rows, cell.row.model_copy(update={"values": tuple(values)}))
         if all(c.status in ("pass", "rounding") for c in evaluate(identities, trial, assignments)):
             out.append((text, change, amount))
     return out
