@@ -331,10 +331,13 @@ OFF_PAGE = 1.0
 """Points a character may stick out of the visible page box and still be printed."""
 
 
-def _on_page(chars: list[Char], size: tuple[float, float] | None) -> list[Char]:
+def _on_page(chars: list[Char], size: tuple[float, float] | None, hidden: set[int] = frozenset()) -> list[Char]:
     """The characters that print something inside the visible page box: white space,
-    invisible characters (zero-width spaces, soft hyphens) and text placed outside the
-    box (spreadsheet exports leave some there) are not printed text."""
+    invisible characters (zero-width spaces, soft hyphens), text placed outside the box
+    (spreadsheet exports leave some there) and the characters `hidden` by their clip
+    (their indices) are not printed text."""
+    if hidden:
+        chars = [c for i, c in enumerate(chars) if i not in hidden]
     if size is None:
         return [c for c in chars if not c.text.isspace() and c.text not in INVISIBLE]
     # One pass (a page has thousands of characters); x is doubled, not halved, per character.
@@ -342,6 +345,48 @@ def _on_page(chars: list[Char], size: tuple[float, float] | None) -> list[Char]:
     top, bottom = -OFF_PAGE, size[1] + OFF_PAGE
     return [c for c in chars if left <= c.x0 + c.x1 <= right and top <= c.baseline <= bottom
             and not c.text.isspace() and c.text not in INVISIBLE]
+
+
+CUT_HEIGHT = (0.2, 0.95)
+"""Shares of a glyph's height outside its clip between which the glyph is cut, partly
+shown. Below the first, the glyph model's slack (its ascent) rather than ink; the line a
+text frame cuts through may show no more than the top eighth of its glyphs, still seen."""
+CUT_WIDTH = (0.2, 0.8)
+"""The same across: a glyph's advance holds its side bearings, no ink."""
+
+
+def _clip(chars: list[Char], clips: dict[int, Box]) -> tuple[set[int], set[int]]:
+    """Given the characters and, by index, the clip of the text object of those whose
+    object is not inside its clip, return the indices of the characters hidden by their
+    clip (their middle outside it) and of those cut by it (partly shown, see `CUT_HEIGHT`).
+
+    A glyph is modelled from its baseline and font size (ASCENT above the baseline): a
+    CJK glyph's advance is its size, other glyphs take the median CJK advance of the page,
+    so both engines (whose glyph boxes differ, not their baselines) see the same glyph."""
+    widths = sorted(c.x1 - c.x0 for c in chars if "\u4e00" <= c.text <= "\u9fff")
+    page_font = widths[len(widths) // 2] if widths else max((c.x1 - c.x0 for c in chars), default=0.0)
+    hidden, cut = set(), set()
+    for i, box in clips.items():
+        c = chars[i]
+        width = c.x1 - c.x0
+        font = width if "\u4e00" <= c.text <= "\u9fff" else page_font
+        top, bottom = c.baseline - ASCENT * font, c.baseline + (1 - ASCENT) * font
+        middle_x, middle_y = (c.x0 + c.x1) / 2, (top + bottom) / 2
+        if not (box.x0 <= middle_x <= box.x1 and box.top <= middle_y <= box.bottom):
+            hidden.add(i)
+        out_y = (max(0.0, box.top - top) + max(0.0, bottom - box.bottom)) / font if font > 0 else 0.0
+        out_x = (max(0.0, box.x0 - c.x0) + max(0.0, c.x1 - box.x1)) / width if width > 0 else 0.0
+        if out_x < CUT_WIDTH[1] and out_y < CUT_HEIGHT[1] and (out_x > CUT_WIDTH[0] or out_y > CUT_HEIGHT[0]):
+            cut.add(i)
+    return hidden, cut
+
+
+def _cut_lines(chars: list[Char], cut: set[int], size: tuple[float, float] | None) -> tuple[str, ...]:
+    """The text of each line a clip cuts through: the printed characters on the baseline
+    of a cut character (those the clip hides too), as the line reads in the text layer."""
+    marked = {id(chars[i]) for i in cut}
+    return tuple(clean(" ".join(w.text for w in _words(line, ()))) for line in _lines_of(_on_page(chars, size))
+                 if any(id(c) in marked for c in line))
 
 
 def _page_words(lines: list[list[Word]], font: float) -> tuple[tuple[PageWord, ...], ...]:
@@ -384,7 +429,7 @@ MIN_MARKS = 20
 
 
 def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
-            size: tuple[float, float] | None = None) -> Page:
+            size: tuple[float, float] | None = None, clips: dict[int, Box] | None = None) -> Page:
     """Given one page's characters and a function returning its drawing, return its `Page`.
 
     The drawing is read only when needed (reading it is a third of a fast engine's time):
@@ -393,11 +438,17 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
     or one whose text is missing (`problem = no_text_layer`); a blank page (nothing, white
     boxes, or rules only: `ruled_blank`) is not. A page whose characters mostly lack a Unicode mapping is
     `unmapped_font`. Both keep no lines. `size` (width, height) is the visible page box:
-    text outside it is not printed.
+    text outside it is not printed. `clips` gives, by index into `chars`, the clip box of
+    the text object of each character whose object is not inside its clip: a character
+    whose middle lies outside is not printed, and the lines a clip cuts through (part of
+    their glyphs shown) are the page's `clipped` lines.
     """
-    visible = _on_page(chars, size)
+    hidden, cut = _clip(chars, clips) if clips else (set(), set())
+    clipped = _cut_lines(chars, cut, size) if cut else ()
+    visible = _on_page(chars, size, hidden)
     if not visible:
-        return _textless(number, *drawing())
+        page = _textless(number, *drawing())
+        return page.model_copy(update={"clipped": clipped}) if clipped else page
     if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")
     chars_by_line = _lines_of(visible)
@@ -433,4 +484,4 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
     return Page.model_construct(
         number=number, lines=tuple(texts), slots=tuple(_slots(lines)), indented=indented, joined=joined,
         cells=tuple(tuple(w.cell for w in ws) for ws in lines), bands=tuple(band for band, _ in banded),
-        words=_page_words(lines, size_font), problem=None)
+        words=_page_words(lines, size_font), problem=None, clipped=clipped)

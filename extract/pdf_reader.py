@@ -6,19 +6,29 @@
 
 Each engine only turns a page into plain `Char`s and `Box`es; extract.pdf_geometry makes
 the lines and columns, so both engines give the same records.
+
+Clipping: text a clipping path hides is not printed. PDFium gives each text object's clip
+path; the clip of every text object not inside its clip is handed on, by character, to
+the layout (which drops what the clip hides and reports lines it cuts). pdfminer ignores
+clipping, so the pdfplumber engine takes the same clips from PDFium, matched to its
+characters by text and position.
 """
 
 from __future__ import annotations
 
 import ctypes
 import io
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from operator import attrgetter, sub
 from typing import Literal
 
 from ..errors import UnreadableDocument
 from ..schemas.intermediate import Page
 from .ocr import DEFAULT_OCR, INSTALL_HINT, OCR_MODES, OcrMode, available as ocr_available, wants_ocr
-from .pdf_geometry import RULE_WIDTH, Box, Char, Drawing, lay_out
+from .pdf_geometry import ASCENT, OFF_PAGE, RULE_WIDTH, Box, Char, Drawing, lay_out
 
 Engine = Literal["pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("pdfium", "pdfplumber")
@@ -41,8 +51,8 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     reader = _pdfium_pages if engine == "pdfium" else _pdfplumber_pages
     pages = []
     try:
-        for number, (chars, drawing, size) in enumerate(reader(data, source, password), start=1):
-            pages.append(lay_out(number, chars, drawing, size))
+        for number, (chars, drawing, size, clips) in enumerate(reader(data, source, password), start=1):
+            pages.append(lay_out(number, chars, drawing, size, clips))
     except _Rotated:
         # PDFium gives a rotated page's characters in unrotated space, one per line;
         # pdfplumber turns them upright: such a document is read by pdfplumber.
@@ -78,10 +88,11 @@ def _with_ocr(pages: list[Page], data: bytes, source: str, password: str | None,
     return ocr_pages(data, password, pages, numbers, _page_objects)
 
 
-PageParts = tuple[list[Char], Callable[[], Drawing], tuple[float, float]]
+PageParts = tuple[list[Char], Callable[[], Drawing], tuple[float, float], dict[int, Box] | None]
 """A page's characters, a function that reads its drawing when the layout needs it
-(called while the page is open, before the next page is read), and the visible page
-box's width and height."""
+(called while the page is open, before the next page is read), the visible page box's
+width and height, and by character index the clip box of the characters whose text
+object is not inside its clip (None: no such character)."""
 
 
 def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterator[PageParts]:
@@ -95,14 +106,14 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
         if isinstance(exc, PDFPasswordIncorrect) or any(isinstance(a, PDFPasswordIncorrect) for a in exc.args):
             raise UnreadableDocument(source, "encrypted PDF: give the password with --password") from None
         raise UnreadableDocument(source, f"not a readable PDF ({type(exc).__name__})") from None
-    with pdf:
-        for page in pdf.pages:
+    with pdf, _PdfiumClips(data, password) as clipper:
+        for index, page in enumerate(pdf.pages):
             # The text matrix's translation is the glyph origin: its y the baseline.
             chars = [Char(c["text"], c["x0"], c["x1"], page.height - c["matrix"][5] + page.bbox[1])
                      for c in page.chars]
             paths = [p for p in page.rects if not _white_fill(p)] + page.lines
             boxes = [_stroked_box(p) for p in paths]
-            yield chars, lambda: (boxes, bool(page.images)), (page.width, page.height)
+            yield chars, lambda: (boxes, bool(page.images)), (page.width, page.height), clipper.clips(index, chars)
             page.close()  # frees pdfminer's layout cache page by page
 
 
@@ -145,38 +156,59 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
         if "password" in str(exc).lower():
             raise UnreadableDocument(source, "encrypted PDF: give the password with --password") from None
         raise UnreadableDocument(source, f"not a readable PDF ({exc})") from None
-    # The calls below run once per character: bound once, with reused out-parameters.
-    loose_box, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
-    box, x, y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
-    box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
+    calls = _calls(raw)
+    read_chars = _CharReader(raw)
     try:
         for index in range(len(pdf)):
             page = pdf[index]
             if page.get_rotation() % 360:
                 raise _Rotated
-            height = page.get_height()
+            width, height = page.get_width(), page.get_height()
             text = page.get_textpage()
-            handle = text.raw
-            chars = []
-            append = chars.append
-            top = bottom = baseline = None
-            for i, ch in enumerate(_page_text(raw, handle)):
-                if ch.isspace():
-                    continue  # printed or made up by PDFium: words are split by their gaps
-                loose_box(handle, i, box_ref)
-                # The loose box spans the font's ascent and descent: the same vertical
-                # extent as the character before means the same baseline, so the origin
-                # (a second call per character) is asked only when it changes.
-                t, b = box.top, box.bottom
-                if t != top or b != bottom:
-                    origin(handle, i, x_ref, y_ref)
-                    top, bottom, baseline = t, b, height - y.value
-                append(Char(ch, box.left, box.right, baseline))
-            yield chars, lambda: _page_objects(raw, page.raw, height), (page.get_width(), height)
+            chars, printed = read_chars(text.raw, height)
+            objects = _walk(calls, _address(page.raw), height)
+            clips = _clips(calls, objects, chars, printed, _address(text.raw), (width, height))
+            yield chars, lambda: objects.drawing(raw, height), (width, height), clips
             text.close()
             page.close()
     finally:
         pdf.close()
+
+
+class _CharReader:
+    """Reads a text page's printed characters; its out-parameters are made once, as the
+    calls run once per character."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        calls = _calls(raw)
+        self.loose_box, self.origin = calls.loose_box, calls.origin
+        self.box, self.x, self.y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
+        self.refs = ctypes.addressof(self.box), ctypes.addressof(self.x), ctypes.addressof(self.y)
+
+    def __call__(self, text_page, height: float) -> tuple[list[Char], str]:
+        """Given a text page and the page's height, return its characters but white space
+        (top-left coordinates) and the text page's text (one character per index)."""
+        loose_box, origin, box, y = self.loose_box, self.origin, self.box, self.y
+        box_ref, x_ref, y_ref = self.refs
+        handle = _address(text_page)
+        chars = []
+        append = chars.append
+        top = bottom = baseline = None
+        text = _page_text(self.raw, text_page)
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                continue  # printed or made up by PDFium: words are split by their gaps
+            loose_box(handle, i, box_ref)
+            # The loose box spans the font's ascent and descent: the same vertical
+            # extent as the character before means the same baseline, so the origin
+            # (a second call per character) is asked only when it changes.
+            t, b = box.top, box.bottom
+            if t != top or b != bottom:
+                origin(handle, i, x_ref, y_ref)
+                top, bottom, baseline = t, b, height - y.value
+            append(Char(ch, box.left, box.right, baseline))
+        return chars, text
 
 
 def _page_text(raw, handle) -> str:
@@ -214,53 +246,396 @@ def _matrix(raw, obj) -> Matrix:
 def _page_objects(raw, page, height: float) -> Drawing:
     """The page's path boxes (top-left coordinates), following form XObjects (their
     objects placed by the form's matrix), and whether it shows an image."""
-    boxes: list[Box] = []
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
-    images = False
-    white_fill = _WhiteFill(raw)
-    # Bound once: a page has a hundred paths and hundreds of text objects to pass over.
-    kind_of, path_kind = raw.FPDFPageObj_GetType, raw.FPDF_PAGEOBJ_PATH
-    stack = [(raw.FPDFPage_GetObject, page, raw.FPDFPage_CountObjects(page), _IDENTITY)]
+    return _walk(_calls(raw), _address(page), height).drawing(raw, height)
+
+
+class _Calls:
+    """The PDFium functions called once per page object or character, bound with plain
+    addresses for arguments and results: ctypes then makes no pointer object per call,
+    and a page of one text object per character has thousands of objects."""
+
+    def __init__(self, raw):
+        address, count = ctypes.c_void_p, ctypes.c_int
+
+        def bind(function, result, *arguments):
+            return ctypes.CFUNCTYPE(result, *arguments)(ctypes.cast(function, address).value)
+
+        self.count = bind(raw.FPDFPage_CountObjects, count, address)
+        self.object = bind(raw.FPDFPage_GetObject, address, address, count)
+        self.form_count = bind(raw.FPDFFormObj_CountObjects, count, address)
+        self.form_object = bind(raw.FPDFFormObj_GetObject, address, address, ctypes.c_ulong)
+        self.kind = bind(raw.FPDFPageObj_GetType, count, address)
+        self.matrix = bind(raw.FPDFPageObj_GetMatrix, count, address, address)
+        self.bounds = bind(raw.FPDFPageObj_GetBounds, count, address, address, address, address, address)
+        self.clip = bind(raw.FPDFPageObj_GetClipPath, address, address)
+        self.paths = bind(raw.FPDFClipPath_CountPaths, count, address)
+        self.segments = bind(raw.FPDFClipPath_CountPathSegments, count, address, count)
+        self.segment = bind(raw.FPDFClipPath_GetPathSegment, address, address, count, count)
+        self.point = bind(raw.FPDFPathSegment_GetPoint, count, address, address, address)
+        # PDFium builds before FPDFText_GetTextObject cannot tell a character's text
+        # object: their pages are read without clips.
+        text_object = getattr(raw, "FPDFText_GetTextObject", None)
+        self.text_object = bind(text_object, address, address, count) if text_object else None
+        self.loose_box = bind(raw.FPDFText_GetLooseCharBox, count, address, count, address)
+        self.path_segments = bind(raw.FPDFPath_CountSegments, count, address)
+        self.draw_mode = bind(raw.FPDFPath_GetDrawMode, count, address, address, address)
+        self.fill_color = bind(raw.FPDFPageObj_GetFillColor, count, address, address, address, address, address)
+        self.origin = bind(raw.FPDFText_GetCharOrigin, count, address, count, address, address)
+        self.kinds = (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM)
+        # Out-parameters of the calls above, made once.
+        self.floats = [ctypes.c_float() for _ in range(4)]
+        self.float_refs = [ctypes.addressof(v) for v in self.floats]
+        self.fs_matrix = raw.FS_MATRIX()
+        self.matrix_ref = ctypes.addressof(self.fs_matrix)
+
+    def object_matrix(self, obj: int) -> Matrix:
+        m = self.fs_matrix
+        self.matrix(obj, self.matrix_ref)
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+    def object_bounds(self, obj: int, placed: Matrix, height: float) -> Box:
+        """An object's bounds on the page (top-left coordinates)."""
+        self.bounds(obj, *self.float_refs)
+        left, bottom, right, top = (v.value for v in self.floats)
+        return _placed_box(placed, left, bottom, right, top, height)
+
+    def clip_box(self, clip: int, placed: Matrix, height: float, known: dict | None = None) -> Box | None:
+        """The box of a clip path (top-left coordinates): the intersection of its paths'
+        boxes (a path not a rectangle counts by its box, showing more, never less); None
+        when it clips nothing. `known` keeps the boxes of paths read before on the same
+        open page (clips share their first paths: a page's, then a frame's or cell's)."""
+        n = self.paths(clip)
+        if n <= 0:
+            return None
+        known = {} if known is None else known
+        x_ref, y_ref = self.float_refs[:2]
+        x, y = self.floats[:2]
+        box = None
+        for p in range(n):
+            first = self.segment(clip, p, 0)
+            here = known.get((first, placed))
+            if here is None:
+                m = self.segments(clip, p)
+                if m <= 0:
+                    continue
+                point, segment = self.point, self.segment
+                point(first, x_ref, y_ref)
+                left = right = x.value
+                bottom = top = y.value
+                for s in range(1, m):
+                    point(segment(clip, p, s), x_ref, y_ref)
+                    px, py = x.value, y.value
+                    if px < left:
+                        left = px
+                    elif px > right:
+                        right = px
+                    if py < bottom:
+                        bottom = py
+                    elif py > top:
+                        top = py
+                here = known[first, placed] = _placed_box(placed, left, bottom, right, top, height)
+            box = here if box is None else _intersect(box, here)
+        return box
+
+
+@cache
+def _calls(raw) -> _Calls:
+    return _Calls(raw)
+
+
+def _address(handle) -> int:
+    """A PDFium handle's address, as the `_Calls` take it."""
+    return ctypes.cast(handle, ctypes.c_void_p).value
+
+
+def _placed_box(placed: Matrix, left: float, bottom: float, right: float, top: float, height: float) -> Box:
+    """A box in an object's space (PDF coordinates, y up) → on the page, top-left coordinates."""
+    if placed is not _IDENTITY:  # in a form: its own space, placed by the form's matrix
+        corners = [_apply(placed, x, y) for x in (left, right) for y in (bottom, top)]
+        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+    return Box(left, right, height - top, height - bottom)
+
+
+def _intersect(a: Box | None, b: Box | None) -> Box | None:
+    """Two clip boxes together (None: no clip). An empty intersection keeps its inverted
+    edges: it contains no point."""
+    if a is None or b is None:
+        return a if b is None else b
+    return Box(max(a.x0, b.x0), min(a.x1, b.x1), max(a.top, b.top), min(a.bottom, b.bottom))
+
+
+def _contains(outer: Box, inner: Box, slack: float = 0.0) -> bool:
+    return (outer.x0 - slack <= inner.x0 and inner.x1 <= outer.x1 + slack
+            and outer.top - slack <= inner.top and inner.bottom <= outer.bottom + slack)
+
+
+Context = tuple[Matrix, Box | None]
+"""Where objects sit: the placement of their form (identity on the page) and the clip box
+of the forms around them (None on the page)."""
+
+
+@dataclass
+class _Objects:
+    """A page's objects as one pass over them found them: its path objects (drawn boxes,
+    read when the layout asks), whether it shows an image, and its text objects grouped
+    by their clip path (per form they sit in; text objects without a clip are left out)."""
+
+    paths: list[tuple[int, Matrix]] = field(default_factory=list)
+    images: bool = False
+    texts: dict[Context, dict[int | None, list]] = field(default_factory=dict)
+
+    def drawing(self, raw, height: float) -> Drawing:
+        """The page's path boxes (top-left coordinates) and whether it shows an image."""
+        calls = _calls(raw)
+        boxes: list[Box] = []
+        left, bottom, right, top = calls.floats
+        refs = calls.float_refs
+        white_fill = _WhiteFill(calls)
+        count_segments, bounds = calls.path_segments, calls.bounds
+        for obj, placed in self.paths:
+            if white_fill(obj):
+                continue
+            if count_segments(obj) not in SIMPLE_PATHS:
+                boxes.extend(_segments(raw, ctypes.cast(obj, raw.FPDF_PAGEOBJECT), height, placed))
+                continue
+            bounds(obj, *refs)
+            if placed is _IDENTITY:
+                boxes.append(Box(left.value, right.value, height - top.value, height - bottom.value))
+            else:
+                boxes.append(_placed_box(placed, left.value, bottom.value, right.value, top.value, height))
+        return boxes, self.images
+
+
+def _walk(calls: _Calls, page: int, height: float) -> _Objects:
+    """One pass over a page's objects, following form XObjects (see `_Objects`); `height`
+    places the clip of a form object on the page."""
+    out = _Objects()
+    text_kind, path_kind, image_kind, form_kind = calls.kinds
+    # Bound once: a page has hundreds of text objects (thousands, one per character).
+    kind_of, clip_of, paths_of, segment = calls.kind, calls.clip, calls.paths, calls.segment
+    stack = [(calls.object, page, calls.count(page), (_IDENTITY, None))]
     while stack:
-        get, parent, count, placed = stack.pop()
+        get, parent, count, context = stack.pop()
+        placed, outer = context
+        by_clip = out.texts.setdefault(context, {})
         for k in range(count):
             obj = get(parent, k)
             kind = kind_of(obj)
-            if kind == path_kind:
-                if white_fill(obj):
+            if kind == text_kind:
+                clip = clip_of(obj)
+                n = paths_of(clip) if clip else 0
+                # Objects drawn under one clip share its stored paths: the handle of the
+                # last path's first point names the clip (a later clip adds a path).
+                key = segment(clip, n - 1, 0) if n > 0 else None
+                if key is None and outer is None:
+                    continue  # no clip at all
+                group = by_clip.get(key)
+                if group is None:
+                    group = by_clip[key] = [clip if key is not None else None]
+                group.append(obj)
+            elif kind == path_kind:
+                out.paths.append((obj, placed))
+            elif kind == image_kind:
+                out.images = True
+            elif kind == form_kind:
+                # The form object's own clip holds all it draws; its objects' clips are
+                # in the form's space, placed by its matrix.
+                clip = clip_of(obj)
+                inside = _intersect(outer, calls.clip_box(clip, placed, height) if clip else None)
+                stack.append((calls.form_object, obj, calls.form_count(obj),
+                              (_compose(calls.object_matrix(obj), placed), inside)))
+    return out
+
+
+def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textpage: int,
+           size: tuple[float, float]) -> dict[int, Box] | None:
+    """By index into `chars` (a text page's characters as `_CharReader` gives them, `text`
+    its text), the clip box of each character whose glyph may reach out of the clip of
+    its text object, that object's bounds not inside its clip; None when there is none.
+
+    Cheap where nothing is clipped: a clip holding the whole page, or every glyph the
+    page prints, cuts nothing, and most text objects have only such a clip or none. Of a
+    clip shared by many objects, only the characters reaching out of it are looked up
+    (their text object); of one shared by a few (a spreadsheet clips each cell), the
+    objects' bounds are asked and only characters inside those reaching out looked up."""
+    if calls.text_object is None:
+        return None
+    width, height = size
+    page = Box(OFF_PAGE, width - OFF_PAGE, OFF_PAGE, height - OFF_PAGE)
+    glyphs: _Glyphs | None = None
+    out: dict[int, Box] = {}
+    known: dict = {}  # path boxes read on this page
+    for (placed, outer), by_clip in objects.texts.items():
+        for key, group in by_clip.items():
+            box = _intersect(calls.clip_box(group[0], placed, height, known) if key is not None else None, outer)
+            if box is None or _contains(box, page):
+                continue
+            if glyphs is None:
+                glyphs = _Glyphs(chars, text, size)
+            if glyphs.extent is None or _contains(box, glyphs.extent):
+                continue
+            members = group[1:]
+            inside: dict[int, bool] = {}  # by object: its bounds inside the clip
+            if len(members) <= FEW_OBJECTS:
+                for obj in members:
+                    inside[obj] = _contains(box, calls.object_bounds(obj, placed, height), CLIP_SLACK)
+                candidates = glyphs.near([calls.object_bounds(o, placed, height) for o in members if not inside[o]])
+            else:
+                candidates = range(len(chars))
+            ours = set(members)
+            for j in glyphs.outside(box, candidates):
+                obj = calls.text_object(textpage, glyphs.index(j))
+                if obj not in ours:
                     continue
-                if raw.FPDFPath_CountSegments(obj) not in SIMPLE_PATHS:
-                    boxes.extend(_segments(raw, obj, height, placed))
-                    continue
-                raw.FPDFPageObj_GetBounds(obj, *refs)
-                if placed is not _IDENTITY:  # bounds are in the form's space
-                    corners = [_apply(placed, x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
-                    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-                    boxes.append(Box(min(xs), max(xs), height - max(ys), height - min(ys)))
-                else:
-                    boxes.append(Box(left.value, right.value, height - top.value, height - bottom.value))
-            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
-                images = True
-            elif kind == raw.FPDF_PAGEOBJ_FORM:
-                stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj),
-                              _compose(_matrix(raw, obj), placed)))
-    return boxes, images
+                if obj not in inside:
+                    inside[obj] = _contains(box, calls.object_bounds(obj, placed, height), CLIP_SLACK)
+                if not inside[obj]:
+                    out[j] = box
+    return out or None
+
+
+FEW_OBJECTS = 16
+"""A clip shared by at most this many text objects has their bounds asked (one call
+each) rather than the characters reaching out of it looked up (one call each)."""
+CLIP_SLACK = 0.5
+"""Points a text object's bounds may pass its clip and still be inside it."""
+
+
+_X0, _X1, _BASELINE = attrgetter("x0"), attrgetter("x1"), attrgetter("baseline")
+
+
+class _Glyphs:
+    """A page's characters as glyph boxes for finding those a clip may cut: every glyph
+    as tall as the page's widest advance (never smaller than the glyph the layout
+    models), and each character's index in the text page, made when asked."""
+
+    def __init__(self, chars: list[Char], text: str, size: tuple[float, float]):
+        self.chars, self.text = chars, text
+        width, height = size
+        self.font = max(map(sub, map(_X1, chars), map(_X0, chars)), default=0.0)
+        self.above, self.below = ASCENT * self.font, (1 - ASCENT) * self.font
+        # Text placed off the page counts up to the page's edge: it is not printed.
+        baselines = list(map(_BASELINE, chars))
+        self.extent = Box(max(min(map(_X0, chars)), -OFF_PAGE), min(max(map(_X1, chars)), width + OFF_PAGE),
+                          max(min(baselines) - self.above, -OFF_PAGE),
+                          min(max(baselines) + self.below, height + OFF_PAGE)) if chars else None
+        self._indices: list[int] | None = None
+        self._by_baseline: tuple[list[float], list[int]] | None = None
+
+    def outside(self, box: Box, candidates) -> Iterator[int]:
+        """The candidates (indices) whose glyph box is not inside `box`."""
+        chars, above, below = self.chars, self.above, self.below
+        x0, x1, top, bottom = box.x0, box.x1, box.top, box.bottom
+        for j in candidates:
+            c = chars[j]
+            if c.x0 < x0 or c.x1 > x1 or c.baseline - above < top or c.baseline + below > bottom:
+                yield j
+
+    def near(self, regions: list[Box]) -> list[int]:
+        """The characters whose glyph may lie in one of the regions (object bounds)."""
+        if not regions:
+            return []
+        if self._by_baseline is None:
+            order = sorted(range(len(self.chars)), key=lambda j: self.chars[j].baseline)
+            self._by_baseline = ([self.chars[j].baseline for j in order], order)
+        baselines, order = self._by_baseline
+        found = set()
+        for r in regions:
+            for k in range(bisect_left(baselines, r.top - self.font), bisect_right(baselines, r.bottom + self.font)):
+                c = self.chars[order[k]]
+                if c.x1 >= r.x0 and c.x0 <= r.x1:
+                    found.add(order[k])
+        return sorted(found)
+
+    def index(self, j: int) -> int:
+        """The text page's index of character j (white space is not among the characters)."""
+        if self._indices is None:
+            self._indices = [i for i, ch in enumerate(self.text) if not ch.isspace()]
+        return self._indices[j]
+
+
+class _PdfiumClips:
+    """The clips of a PDF's pages as PDFium reads them, for characters another engine
+    read: each character gets the clip of the PDFium character of the same text at the
+    same place (pdfminer ignores clipping). Pages PDFium cannot open, or rotated ones
+    (PDFium's coordinates are then not the other engine's), get none."""
+
+    def __init__(self, data: bytes, password: str | None):
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+
+        self.raw, self.calls = raw, _calls(raw)
+        try:
+            self.pdf = pdfium.PdfDocument(data, password=password)
+        except pdfium.PdfiumError:
+            self.pdf = None
+        self.read_chars = _CharReader(raw)
+
+    def __enter__(self) -> "_PdfiumClips":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
+
+    def clips(self, index: int, chars: list[Char]) -> dict[int, Box] | None:
+        """Given a page's index and its characters, their clips as `PageParts` holds them."""
+        if self.pdf is None or index >= len(self.pdf):
+            return None
+        page = self.pdf[index]
+        try:
+            if page.get_rotation() % 360:
+                return None
+            size = (page.get_width(), page.get_height())
+            objects = _walk(self.calls, _address(page.raw), size[1])
+            if not any(objects.texts.values()):
+                return None
+            text = page.get_textpage()
+            try:
+                own, printed = self.read_chars(text.raw, size[1])
+                own_clips = _clips(self.calls, objects, own, printed, _address(text.raw), size)
+            finally:
+                text.close()
+        finally:
+            page.close()
+        return _matched(chars, own, own_clips) if own_clips else None
+
+
+MATCH = 1.0
+"""Points two engines' places of one character may differ (their baselines agree to
+0.4 pt, their advances to less)."""
+
+
+def _matched(chars: list[Char], own: list[Char], own_clips: dict[int, Box]) -> dict[int, Box] | None:
+    """Clips of PDFium's characters (`own`, by index) → clips of `chars`: each takes the
+    clip of a clipped PDFium character of its text within `MATCH` of its place."""
+    by_text: dict[str, list[tuple[float, float, Box]]] = {}
+    for j, box in own_clips.items():
+        c = own[j]
+        by_text.setdefault(c.text, []).append((c.x0 + c.x1, c.baseline, box))
+    out = {}
+    for i, c in enumerate(chars):
+        for middle, baseline, box in by_text.get(c.text, ()):
+            if abs(c.x0 + c.x1 - middle) <= 2 * MATCH and abs(c.baseline - baseline) <= MATCH:
+                out[i] = box
+                break
+    return out or None
 
 
 class _WhiteFill:
     """Tells a path filled white and not stroked (see `_white_fill`); its out-parameters
     are made once, as the call runs for every path of a page."""
 
-    def __init__(self, raw):
-        self.draw_mode, self.fill_color = raw.FPDFPath_GetDrawMode, raw.FPDFPageObj_GetFillColor
+    def __init__(self, calls: "_Calls"):
+        self.draw_mode, self.fill_color = calls.draw_mode, calls.fill_color
         self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
-        self.mode_refs = (ctypes.byref(self.fill), ctypes.byref(self.stroke))
+        self.mode_refs = (ctypes.addressof(self.fill), ctypes.addressof(self.stroke))
         self.rgba = [ctypes.c_uint() for _ in range(4)]
-        self.rgba_refs = tuple(ctypes.byref(v) for v in self.rgba)
+        self.rgba_refs = tuple(ctypes.addressof(v) for v in self.rgba)
         self.white = 255 * (1 - WHITE_INK)
 
-    def __call__(self, obj) -> bool:
+    def __call__(self, obj: int) -> bool:
         if not self.draw_mode(obj, *self.mode_refs) or self.stroke.value or not self.fill.value:
             return False
         if not self.fill_color(obj, *self.rgba_refs):

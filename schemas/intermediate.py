@@ -73,6 +73,9 @@ class Page(_Data):
     ruled_blank: bool = False
     """A PDF page that prints no text and no image, only rules (an empty ruled row or
     form): a blank page, not a page whose text is missing."""
+    clipped: tuple[str, ...] = ()
+    """PDF pages: the text of each line a clipping path cuts through (only part of its
+    glyphs shows on the page); text its clip hides entirely is in no line."""
 
 
 class Token(_Data):

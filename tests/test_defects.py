@@ -51,9 +51,6 @@ XFAIL: dict[tuple[str, int | None, str], str] = {
     ("budget-2024-dept-wanli-subdistrict", 3, "推动辖区健"):
         "a character left out of a word (健康 printed 健): no general rule finds a dropped character "
         "without a dictionary of the language",
-    ("budget-2026-dept-justice", 4, "（八）负责本系统警车管理工作"):
-        "the line is clipped on the rendered page while the text layer holds it whole: seeing it needs "
-        "the page's clip paths, which the PDF reader does not pass on",
     ("final-2024-dept-finance-altered", None, "final_income_expenditure_summary:326.71"):
         "the altered copy drops the 支出决算表 this slip is measured against: the 收支总表's 208 row has no "
         "other table of the same columns to be checked with",

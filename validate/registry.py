@@ -16,6 +16,7 @@ from ..domain import Profile
 from ..schemas.intermediate import Assignment, Check, Identity, Page, ParsedDocument, ParseIssue, Row
 from ..schemas.records import ProjectRecord
 from . import codes, convention, passages
+from .catalogue import issue
 from .consistency import check_headings, check_tables
 from .identities import Index
 from .prose import check_changes, check_comparisons
@@ -83,13 +84,19 @@ def _passages(ctx: Context) -> Found:
     return passages.check_passages(ctx.pages, ctx.index, ctx.rows, ctx.assignments, ctx.projects)
 
 
+def _clipped(ctx: Context) -> Found:
+    """Lines a clipping path cuts through, only part of their glyphs shown on the page
+    (`Page.clipped`, from extract.pdf_geometry)."""
+    return [issue("clipped_text", page=p.number, text=text) for p in ctx.pages for text in p.clipped]
+
+
 def _convention(ctx: Context) -> Found:
     """The document's own rounding of its 万元 figures (the prose_vs_table checks regraded)."""
     return convention.describe(ctx.identities, ctx.checks)
 
 
-VALIDATORS: tuple[Validator, ...] = (_changes, _comparisons, _headings, _tables, _wording, _codes, _passages,
-                                     _convention)
+VALIDATORS: tuple[Validator, ...] = (_changes, _comparisons, _headings, _tables, _wording, _clipped, _codes,
+                                     _passages, _convention)
 """Every validator the pipeline runs, in the order their findings are listed."""
 
 
