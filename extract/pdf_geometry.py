@@ -29,13 +29,18 @@ cell to its left counts from the grid's left edge.
 Besides lines and slots a page keeps, per line, each word's cell and the line's row band
 (forms read merged cells from them), whether it is indented, and whether it runs on from
 the line above at the page's line spacing (a wrapped cell or sentence).
+
+Clipping: the engine gives the clip box of each character whose glyph may reach out of
+its text object's clip. A character whose middle lies outside is not printed (as text
+outside the page box is not); a line with a glyph partly shown is one of the page's
+`clipped` lines, which an auditor sees cut through.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -331,7 +336,7 @@ OFF_PAGE = 1.0
 """Points a character may stick out of the visible page box and still be printed."""
 
 
-def _on_page(chars: list[Char], size: tuple[float, float] | None, hidden: set[int] = frozenset()) -> list[Char]:
+def _on_page(chars: list[Char], size: tuple[float, float] | None, hidden: Collection[int] = ()) -> list[Char]:
     """The characters that print something inside the visible page box: white space,
     invisible characters (zero-width spaces, soft hyphens), text placed outside the box
     (spreadsheet exports leave some there) and the characters `hidden` by their clip
@@ -356,8 +361,8 @@ CUT_WIDTH = (0.2, 0.8)
 
 
 def _clip(chars: list[Char], clips: dict[int, Box]) -> tuple[set[int], set[int]]:
-    """Given the characters and, by index, the clip of the text object of those whose
-    object is not inside its clip, return the indices of the characters hidden by their
+    """Given the characters and, by index, the clip box of those whose glyph may reach
+    out of their text object's clip, return the indices of the characters hidden by their
     clip (their middle outside it) and of those cut by it (partly shown, see `CUT_HEIGHT`).
 
     A glyph is modelled from its baseline and font size (ASCENT above the baseline): a
@@ -439,9 +444,9 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
     boxes, or rules only: `ruled_blank`) is not. A page whose characters mostly lack a Unicode mapping is
     `unmapped_font`. Both keep no lines. `size` (width, height) is the visible page box:
     text outside it is not printed. `clips` gives, by index into `chars`, the clip box of
-    the text object of each character whose object is not inside its clip: a character
-    whose middle lies outside is not printed, and the lines a clip cuts through (part of
-    their glyphs shown) are the page's `clipped` lines.
+    the text object of each character whose glyph may reach out of it: a character whose
+    middle lies outside is not printed, and the lines a clip cuts through (part of their
+    glyphs shown) are the page's `clipped` lines.
     """
     hidden, cut = _clip(chars, clips) if clips else (set(), set())
     clipped = _cut_lines(chars, cut, size) if cut else ()

@@ -8,10 +8,10 @@ Each engine only turns a page into plain `Char`s and `Box`es; extract.pdf_geomet
 the lines and columns, so both engines give the same records.
 
 Clipping: text a clipping path hides is not printed. PDFium gives each text object's clip
-path; the clip of every text object not inside its clip is handed on, by character, to
-the layout (which drops what the clip hides and reports lines it cuts). pdfminer ignores
-clipping, so the pdfplumber engine takes the same clips from PDFium, matched to its
-characters by text and position.
+path; for the characters of text objects not inside their clip whose glyph may reach out
+of it, the clip box is handed on, by character, to the layout (which drops what the clip
+hides and names the lines it cuts). pdfminer ignores clipping, so the pdfplumber engine
+takes the same clips from PDFium, matched to its characters by text and place.
 """
 
 from __future__ import annotations
@@ -419,20 +419,23 @@ def _walk(calls: _Calls, page: int, height: float) -> _Objects:
         get, parent, count, context = stack.pop()
         placed, outer = context
         by_clip = out.texts.setdefault(context, {})
+        last = group = None  # objects in a row mostly share a clip
         for k in range(count):
             obj = get(parent, k)
             kind = kind_of(obj)
             if kind == text_kind:
                 clip = clip_of(obj)
-                n = paths_of(clip) if clip else 0
+                n = paths_of(clip)  # -1 without a clip (PDFium drops a clip of one rectangle holding its object)
                 # Objects drawn under one clip share its stored paths: the handle of the
                 # last path's first point names the clip (a later clip adds a path).
                 key = segment(clip, n - 1, 0) if n > 0 else None
-                if key is None and outer is None:
-                    continue  # no clip at all
-                group = by_clip.get(key)
-                if group is None:
-                    group = by_clip[key] = [clip if key is not None else None]
+                if key != last or group is None:
+                    if key is None and outer is None:
+                        continue  # no clip at all
+                    group = by_clip.get(key)
+                    if group is None:
+                        group = by_clip[key] = [clip if key is not None else None]
+                    last = key
                 group.append(obj)
             elif kind == path_kind:
                 out.paths.append((obj, placed))
@@ -478,9 +481,15 @@ def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textp
             members = group[1:]
             inside: dict[int, bool] = {}  # by object: its bounds inside the clip
             if len(members) <= FEW_OBJECTS:
+                reaching = []
                 for obj in members:
-                    inside[obj] = _contains(box, calls.object_bounds(obj, placed, height), CLIP_SLACK)
-                candidates = glyphs.near([calls.object_bounds(o, placed, height) for o in members if not inside[o]])
+                    bounds = calls.object_bounds(obj, placed, height)
+                    inside[obj] = _contains(box, bounds, CLIP_SLACK)
+                    if not inside[obj]:
+                        reaching.append(bounds)
+                candidates = glyphs.near(reaching)
+                if not candidates:
+                    continue
             else:
                 candidates = range(len(chars))
             ours = set(members)
@@ -565,7 +574,7 @@ class _PdfiumClips:
         import pypdfium2 as pdfium
         import pypdfium2.raw as raw
 
-        self.raw, self.calls = raw, _calls(raw)
+        self.raw, self.calls, self.error = raw, _calls(raw), pdfium.PdfiumError
         try:
             self.pdf = pdfium.PdfDocument(data, password=password)
         except pdfium.PdfiumError:
@@ -583,7 +592,10 @@ class _PdfiumClips:
         """Given a page's index and its characters, their clips as `PageParts` holds them."""
         if self.pdf is None or index >= len(self.pdf):
             return None
-        page = self.pdf[index]
+        try:
+            page = self.pdf[index]
+        except self.error:  # a page PDFium cannot load: read as pdfminer reads it
+            return None
         try:
             if page.get_rotation() % 360:
                 return None
