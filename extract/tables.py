@@ -98,6 +98,9 @@ class _Acc:
     """The table's lines, page by page, for its cells."""
     skip: set[tuple[int, int]] = field(default_factory=set)
     """(page, line) of unit, body and note lines: no cells."""
+    line_issues: list[ParseIssue] = field(default_factory=list)
+    """What the line grammar found in its rows: void when the table is read from its cells
+    instead (its columns continue on another page, so its lines hold parts of rows)."""
 
 
 _BODY_LINE = re.compile(r"^(?:编制部门|编制单位|预算单位|预算部门|部门|部门名称|单位名称)[:：]")
@@ -164,6 +167,7 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
         if shape is None:  # read from its cells at the end (or not at all: unclassified)
             parsed_lines.append([])
             continue
+        before = len(issues)
         if shape == "coded":
             digits = DOCUMENT.code_first_digits.get(spec.classification or "", ())
             # Two column groups side by side: one row per group, and group totals.
@@ -176,6 +180,7 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
         else:
             row = row_grammar.parse_values(line, page, acc.key, issues)
             got = [row] if row else None
+        acc.line_issues += issues[before:]
         n_line = len(parsed_lines)
         parsed_lines.append(place(got, line, slots[n_line], boxes[n_line]) if got else got)
     if shape is None:
@@ -479,6 +484,9 @@ def _finish(acc: _Acc, profile: Profile, issues: list[ParseIssue]) -> ParsedTabl
     # A table whose columns continue on another page (a spreadsheet print area) is read
     # from its cells in any profile: its lines hold only some columns of each row.
     if spec is not None and (profile.reader == "cells" or read.joined and not spec.side_by_side):
+        if acc.line_issues:  # the rows are read again, from the cells, with their own findings
+            void = {id(i) for i in acc.line_issues}
+            issues[:] = [i for i in issues if id(i) not in void]
         digits = DOCUMENT.code_first_digits.get(spec.classification or "", ())
         acc.rows = shape_rows(spec, read, acc.key, profile, issues, digits)
         acc.header = read.header_lines
