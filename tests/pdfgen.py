@@ -37,6 +37,50 @@ CODE_W, NAME_W, AMOUNT_W, ITEM_W = 26.0, 190.0, 78.0, 150.0
 WORD_GAP = 5.0
 
 
+def draw_coded_grid(c, draw, left: float, y: float, columns, rows, *, size: float = SIZE, row: float = ROW,
+                    after_row=None) -> list[tuple[float, float]]:
+    """Draw a ruled coded table on canvas `c`: 科目编码 over 类/款/项, 科目名称 and one
+    amount column per name in `columns` (both merged over the two header rows), then
+    `rows` of (code `"201 01 01"` or None for 合计, name, *amounts as printed), the header's
+    top edge at `y` (reportlab's upward y) from x `left`. `draw(x, y, text, box)` prints
+    each cell's text (`box`: the cell rectangle x, y, width, height); `after_row(name, y)`
+    runs after each data row. Returns the amount columns' x ranges."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    code_x = [left + i * 26.0 for i in range(4)]
+    name_x = (code_x[3], code_x[3] + 190.0)
+    amount_x = [(name_x[1] + i * 78.0, name_x[1] + (i + 1) * 78.0) for i in range(len(columns))]
+
+    def cell(x0: float, x1: float, y: float, text: str, right: bool = False, span: int = 1) -> None:
+        c.rect(x0, y - row * span, x1 - x0, row * span)
+        if text:
+            x = x1 - 3 - stringWidth(text, FONT, size) if right else x0 + 3
+            draw(x, y - row * span / 2 - size / 3, text, (x0, y - row * span, x1 - x0, row * span))
+
+    cell(code_x[0], code_x[3], y, "科目编码")
+    cell(*name_x, y, "科目名称", span=2)
+    for (a, b), header in zip(amount_x, columns):
+        cell(a, b, y, header, span=2)
+    y -= row
+    for i, level in enumerate("类款项"):
+        cell(code_x[i], code_x[i + 1], y, level)
+    y -= row
+    for code, name, *amounts in rows:
+        if code is None:
+            cell(code_x[0], name_x[1], y, name)
+        else:
+            parts = code.split()
+            for i in range(3):
+                cell(code_x[i], code_x[i + 1], y, parts[i] if i < len(parts) else "")
+            cell(*name_x, y, name)
+        for (a, b), amount in zip(amount_x, amounts):
+            cell(a, b, y, amount, right=True)
+        if after_row is not None:
+            after_row(name, y)
+        y -= row
+    return amount_x
+
+
 def _canvas(path: Path):
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.pdfbase import pdfmetrics

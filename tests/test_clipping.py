@@ -12,6 +12,7 @@ import pytest
 
 import yusuan
 from conftest import real_pdf
+from pdfgen import draw_coded_grid
 from yusuan.extract.pdf_geometry import Box, Char, lay_out
 from yusuan.extract.pdf_reader import ENGINES, read_pdf_pages
 
@@ -164,7 +165,6 @@ def write_table(path: Path, clip_cells: bool) -> Path:
     drawn under a page-wide clip and the clip of its own cell rectangle, as spreadsheet
     exports draw them (the text inside its clip)."""
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     width, height = landscape(A4)
     c = _canvas(path, (width, height))
@@ -189,36 +189,7 @@ def write_table(path: Path, clip_cells: bool) -> Path:
     draw(left + 200, height - top, TABLE_TITLE)
     draw(left, height - top - 22, "编制单位：上海市测试局")
     draw(left + 600, height - top - 22, "单位：元")
-    code_x = [left + i * 26.0 for i in range(4)]
-    name_x = (code_x[3], code_x[3] + 190.0)
-    amount_x = [(name_x[1] + i * 78.0, name_x[1] + (i + 1) * 78.0) for i in range(len(COLUMNS))]
-
-    def cell(x0: float, x1: float, y: float, text: str, right: bool = False, span: int = 1) -> None:
-        c.rect(x0, y - ROW * span, x1 - x0, ROW * span)
-        if text:
-            x = x1 - 3 - stringWidth(text, FONT, SIZE) if right else x0 + 3
-            draw(x, y - ROW * span / 2 - SIZE / 3, text, (x0, y - ROW * span, x1 - x0, ROW * span))
-
-    y = height - top - 40
-    cell(code_x[0], code_x[3], y, "科目编码")
-    cell(*name_x, y, "科目名称", span=2)
-    for (a, b), header in zip(amount_x, COLUMNS):
-        cell(a, b, y, header, span=2)
-    y -= ROW
-    for i, level in enumerate("类款项"):
-        cell(code_x[i], code_x[i + 1], y, level)
-    y -= ROW
-    for code, name, *amounts in ROWS:
-        if code is None:
-            cell(code_x[0], name_x[1], y, name)
-        else:
-            parts = code.split()
-            for i in range(3):
-                cell(code_x[i], code_x[i + 1], y, parts[i] if i < len(parts) else "")
-            cell(*name_x, y, name)
-        for (a, b), amount in zip(amount_x, amounts):
-            cell(a, b, y, amount, right=True)
-        y -= ROW
+    draw_coded_grid(c, draw, left, height - top - 40, COLUMNS, ROWS, size=SIZE, row=ROW)
     c.showPage()
     c.save()
     return path

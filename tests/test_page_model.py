@@ -17,6 +17,7 @@ import pytest
 
 import yusuan
 from conftest import SEED_BUDGET, extract_text
+from pdfgen import draw_coded_grid
 
 ZWSP, BOM, SOFT_HYPHEN = "\u200b", "\ufeff", "\u00ad"
 INVISIBLE = (ZWSP, BOM, SOFT_HYPHEN)
@@ -117,7 +118,6 @@ def write_offpage_pdf(path: Path) -> tuple[Path, tuple[float, float]]:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -129,38 +129,12 @@ def write_offpage_pdf(path: Path) -> tuple[Path, tuple[float, float]]:
     _draw(c, left + 200, height - top, TITLE)
     _draw(c, left, height - top - 22, "编制单位：上海市测试局")
     _draw(c, left + 600, height - top - 22, "单位：元")
-    code_x = [left + i * 26.0 for i in range(4)]
-    name_x = (code_x[3], code_x[3] + 190.0)
-    amount_x = [(name_x[1] + i * 78.0, name_x[1] + (i + 1) * 78.0) for i in range(len(COLUMNS))]
-
-    def cell(x0: float, x1: float, y: float, text: str, right: bool = False, span: int = 1) -> None:
-        c.rect(x0, y - ROW * span, x1 - x0, ROW * span)
-        if text:
-            x = x1 - 3 - stringWidth(text, FONT, SIZE) if right else x0 + 3
-            _draw(c, x, y - ROW * span / 2 - SIZE / 3, text)
-
-    y = height - top - 40
-    cell(code_x[0], code_x[3], y, "科目编码")
-    cell(*name_x, y, "科目名称", span=2)
-    for (a, b), header in zip(amount_x, COLUMNS):
-        cell(a, b, y, header, span=2)
-    y -= ROW
-    for i, level in enumerate("类款项"):
-        cell(code_x[i], code_x[i + 1], y, level)
-    y -= ROW
-    for code, name, *amounts in ROWS:
-        if code is None:
-            cell(code_x[0], name_x[1], y, name)
-        else:
-            parts = code.split()
-            for i in range(3):
-                cell(code_x[i], code_x[i + 1], y, parts[i] if i < len(parts) else "")
-            cell(*name_x, y, name)
-        for (a, b), amount in zip(amount_x, amounts):
-            cell(a, b, y, amount, right=True)
-        if name == "行政运行":
+    def off_page(name: str, y: float) -> None:
+        if name == "行政运行":  # a number of its row printed left of the page
             _draw(c, -150, y - ROW / 2 - SIZE / 3, OFF_NUMBER)
-        y -= ROW
+
+    amount_x = draw_coded_grid(c, lambda x, y, text, box: _draw(c, x, y, text), left, height - top - 40,
+                               COLUMNS, ROWS, size=SIZE, row=ROW, after_row=off_page)
     _draw(c, left + 200, height + 30, OFF_TITLE)
     _draw(c, amount_x[0][0] + 10, height + 12, OFF_NUMBER_ABOVE)
     c.showPage()
