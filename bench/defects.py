@@ -145,10 +145,12 @@ def fits_rounding(f: F, slip: dict) -> bool:
     return any(a in f.message for a in _amounts(slip))
 
 
-def _matching(n: int, edges) -> dict[int, int]:
+def _matching(n: int, edges, start: dict[int, int] | None = None) -> dict[int, int]:
     """A maximum matching (Kuhn) of left items 0..n-1 to right items over edges(i) -> the
-    right items i may take; returns left -> right."""
-    owner: dict[int, int] = {}
+    right items i may take, grown from the matching `start` (left -> right; its items are
+    not moved out, only along their edges); returns left -> right."""
+    start = start or {}
+    owner: dict[int, int] = {j: i for i, j in start.items()}
 
     def augment(i: int, seen: set[int]) -> bool:
         for j in edges(i):
@@ -161,7 +163,8 @@ def _matching(n: int, edges) -> dict[int, int]:
         return False
 
     for i in range(n):
-        augment(i, set())
+        if i not in start:
+            augment(i, set())
     return {i: j for j, i in owner.items()}
 
 
@@ -176,22 +179,7 @@ def score(findings: list[F], truth: dict) -> Score:
     right_edges = [[j for j, f in enumerate(loud) if f.severity == d["severity"] and fits(f, d)] for d in defects]
     any_edges = [[j for j, f in enumerate(loud) if fits(f, d)] for d in defects]
     first = _matching(len(defects), lambda i: right_edges[i])
-    owner = {j: i for i, j in first.items()}
-
-    def augment(i: int, seen: set[int]) -> bool:
-        for j in (right_edges[i] if i in first else any_edges[i]):
-            if j in seen:
-                continue
-            seen.add(j)
-            if j not in owner or augment(owner[j], seen):
-                owner[j] = i
-                return True
-        return False
-
-    for i in range(len(defects)):
-        if i not in first:
-            augment(i, set())
-    matched = {i: j for j, i in owner.items()}
+    matched = _matching(len(defects), lambda i: right_edges[i] if i in first else any_edges[i], first)
     s.caught = len(matched)
     s.right = sum(loud[j].severity == defects[i]["severity"] for i, j in matched.items())
     for i, d in enumerate(defects):
