@@ -240,11 +240,31 @@ def _wait_for(predicate, seconds: float = 60.0) -> None:
 
 
 def _alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie no one reaped yet counts as gone)."""
+    """True while any thread of `pid` runs (a zombie no one reaped yet counts as gone).
+
+    Every thread, not the leader's state alone: a killed process's main thread can show `Z`
+    while another of its threads is still exiting and holds the process's open files (its
+    share of the dataset lock among them)."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+        threads = os.listdir(f"/proc/{pid}/task")
     except FileNotFoundError:
+        return False
+    for tid in threads:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    return True
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return False
+
+
+def _lock_free(out: Path) -> bool:
+    """True when no process holds the dataset's lock (taking and releasing it at once)."""
+    try:
+        with locked(out):
+            return True
+    except DatasetLocked:
         return False
 
 
@@ -275,7 +295,9 @@ def test_workers_exit_when_the_batch_is_killed(tmp_path):
         for pid in filter(_alive, workers):
             os.kill(pid, signal.SIGKILL)
     assert time.monotonic() - started < 5  # well within --timeout (60 s)
-    # Its lock went with it: the next batch runs (and extracts what was left).
+    # Its lock went with it (the kernel drops it once the last holder's files are closed, at
+    # most moments after the workers are seen gone): the next batch runs and extracts what was left.
+    _wait_for(lambda: _lock_free(tmp_path / "ds"), seconds=5)
     for p in pids.iterdir():
         p.unlink()
     (src / "slow-0.txt").rename(src / "done-0.txt")
@@ -364,14 +386,7 @@ def test_a_second_batch_into_the_same_dataset_is_refused(tmp_path):
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
     # A lock whose holder was killed does not block: the kernel dropped it.
-    def free() -> bool:
-        try:
-            with locked(out):
-                return True
-        except DatasetLocked:
-            return False
-
-    _wait_for(free, seconds=10)
+    _wait_for(lambda: _lock_free(out), seconds=10)
     assert (out / LOCK).exists() and not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
