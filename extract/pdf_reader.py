@@ -160,17 +160,30 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
     read_chars = _CharReader(raw)
     try:
         for index in range(len(pdf)):
-            page = pdf[index]
-            if page.get_rotation() % 360:
-                raise _Rotated
-            width, height = page.get_width(), page.get_height()
-            text = page.get_textpage()
-            chars, printed = read_chars(text.raw, height)
-            objects = _walk(calls, _address(page.raw), height)
-            clips = _clips(calls, objects, chars, printed, _address(text.raw), (width, height))
-            yield chars, lambda: objects.drawing(raw, height), (width, height), clips
-            text.close()
-            page.close()
+            # Raw handles, closed here: pypdfium2's page objects register a finalizer each,
+            # which cost as much as reading a page's objects.
+            page = raw.FPDF_LoadPage(pdf.raw, index)
+            if not page:
+                raise pdfium.PdfiumError(f"failed to load page {index + 1}")
+            text = None
+            try:
+                rotation = raw.FPDFPage_GetRotation(page)
+                if rotation == -1:
+                    raise pdfium.PdfiumError(f"failed to read the rotation of page {index + 1}")
+                if rotation:
+                    raise _Rotated
+                width, height = raw.FPDF_GetPageWidthF(page), raw.FPDF_GetPageHeightF(page)
+                text = raw.FPDFText_LoadPage(page)
+                if not text:
+                    raise pdfium.PdfiumError(f"failed to load the text of page {index + 1}")
+                chars, printed = read_chars(text, height)
+                objects = _walk(calls, _address(page), height)
+                clips = _clips(calls, objects, chars, printed, _address(text), (width, height))
+                yield chars, lambda: objects.drawing(raw, height), (width, height), clips
+            finally:
+                if text:
+                    raw.FPDFText_ClosePage(text)
+                raw.FPDF_ClosePage(page)
     finally:
         pdf.close()
 

@@ -661,3 +661,25 @@ def test_output_files_follow_the_umask(tmp_path):
     assert result.exit_code == 0
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out").iterdir()}
     assert modes == {name: 0o644 for name in OUTPUT_FILES}
+
+
+def test_extraction_gives_the_collector_back_as_it_found_it(tmp_path):
+    """extract_document freezes the objects that existed before it (so its collections
+    walk only its own) and unfreezes them after, on failure too; a caller's freeze stays."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    records = yusuan.extract_document(SEED).records
+    assert gc.get_freeze_count() == 0 and len(records["budget_lines"]) > 300
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n")
+    with pytest.raises(yusuan.UnreadableDocument):
+        yusuan.extract_document(damaged)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        yusuan.extract_document(SEED)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
