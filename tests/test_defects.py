@@ -51,9 +51,6 @@ XFAIL: dict[tuple[str, int | None, str], str] = {
     ("budget-2024-dept-wanli-subdistrict", 3, "推动辖区健"):
         "a character left out of a word (健康 printed 健): no general rule finds a dropped character "
         "without a dictionary of the language",
-    ("final-2024-dept-finance-altered", None, "final_income_expenditure_summary:326.71"):
-        "the altered copy drops the 支出决算表 this slip is measured against: the 收支总表's 208 row has no "
-        "other table of the same columns to be checked with",
 }
 """(document, page, the start of what is printed; for a rounding slip `table:printed`) →
 why no general rule catches it."""

@@ -284,8 +284,21 @@ def _keys(spec: IdentitySpec, index: Index) -> list[tuple[str, list[str]]]:
         # An item names a 类 when some coded table of the document has a 类 row of that name.
         names = {name: code for table in index.classes.values() for name, code in table.items()}
         items = index.items.get((spec.left.table_key, spec.left.side), {})
-        return [(k, [names[k]] * len(spec.right)) for k in items if k in names]
+        return [(k, [_class_item(r, index, names, k) for r in spec.right]) for k in items if k in names]
     return [(spec.left.row, [r.row for r in spec.right])]
+
+
+def _class_item(ref: CellRef, index: Index, names: dict[str, str], item: str) -> str:
+    """The key an `each_class` reference reads for the 类 the item `item` names: the class
+    code in a coded table; in a two-sided table (one summary against another) the item of
+    the same class, under this name or another of the class's names (卫生健康支出 |
+    医疗卫生与计划生育支出)."""
+    if not ref.side:
+        return names[item]
+    printed = index.items.get((ref.table_key, ref.side), {})
+    if item in printed:
+        return item
+    return next((k for k in printed if names.get(k) == names[item]), item)
 
 
 def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
