@@ -66,8 +66,10 @@ def test_wanli_2024_checks_out(wanli_2024):
     warnings = {(f.rule, f.table, f.code) for f in wanli_2024.records["findings"] if f.severity == "warning"}
     # p.5 defines 财政拨款收入 for a 市级 body in a 区级 document; p.33 misprints 社区事务 as 社区事物;
     # p.29 prints 301 02 and 301 07 as `301 2`, `301 7`; p.6 explains a 减少 by an 增加; the
-    # texts of 2080506 (p.7) and 2120104 (p.9) are copied from 2080502's and 2120102's.
+    # texts of 2080506 (p.7) and 2120104 (p.9) are copied from 2080502's and 2120102's; p.3
+    # prints 健康、有序 as 健、有序.
     assert warnings == {("empty_note_with_rows", "three_public", None), ("level_wording", None, None),
+                        ("dropped_character", None, None),
                         ("typo", None, None), ("malformed_code", "basic_by_economic", "30102"),
                         ("malformed_code", "basic_by_economic", "30107"), ("reason_direction", None, None),
                         ("prose_copied", "general_budget_by_function", "2080506"),

@@ -145,6 +145,11 @@ CASES = [
     pytest.param(["负责征收集体土地房屋补偿工作。"], None, {}, id="land"),
     pytest.param(["项目支出增加，较上一度增加1133.95万元。"], "typo", {}, id="misprint-last-degree"),
     pytest.param(["项目支出增加，较上一年度增加1133.95万元。"], None, {}, id="last-year"),
+    # stock phrases short of a character (domain/phrases.toml; more in tests/test_phrases.py)
+    pytest.param(["参与辖区公共服务设施建设规划，推动辖区健、有序、可持续发展。"], "dropped_character", {"year": 2023},
+                 id="phrase-short-of-a-character"),
+    pytest.param(["参与辖区公共服务设施建设规划，推动辖区健康、有序、可持续发展。"], None, {"year": 2023},
+                 id="phrase-whole"),
     # full stops
     pytest.param(["7.负责建设工程项目规划土地管理相关工作，对建设工程项", "目审批后到竣工验收的规划、土地执行情况实行跟踪监督",
                   "8.负责自然资源调查监测评价。"], "missing_full_stop", {}, id="item-without-full-stop"),
@@ -242,8 +247,10 @@ DOCS = {
 """Each document's fiscal year, scope and body, as printed (given here, not extracted)."""
 
 WORDING_DEFECTS = {
+    "budget-2023-dept-wanli-subdistrict#7": "dropped_character",
     "budget-2023-dept-wanli-subdistrict#8": "typo",
     "budget-2024-dept-wanli-subdistrict#1": "level_wording",
+    "budget-2024-dept-wanli-subdistrict#8": "dropped_character",
     "budget-2024-dept-wanli-subdistrict#9": "typo",
     "budget-2024-unit-welfare-home#2": "outdated_class_name",
     "budget-2024-unit-welfare-home#3": "outdated_class_name",

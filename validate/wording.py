@@ -3,7 +3,8 @@ contradicted — doubled punctuation, unbalanced quotes and brackets, placeholde
 template's leftovers, cut-off sentences, 部门 wording in a 单位 budget (and the reverse),
 another government level's definitions, class names outdated for the year, comparisons
 with the budget's own year, a project period outside the year, empty-table notes that
-name another fund, sections that say nothing, the body's name misprinted, blank pages.
+name another fund, sections that say nothing, the body's name misprinted, stock phrases
+printed short of a character (validate/phrases.py), blank pages.
 
 One pure function over pages, `check_wording`, → `ParseIssue`s, all warnings. What each
 rule looks for is data (domain/wording.toml); every rule is in domain/rules.toml.
@@ -23,6 +24,7 @@ from ..extract.tables import is_data_line, title_matcher
 from ..normalize.text import clean, compact
 from ..schemas.intermediate import Page, ParseIssue
 from .catalogue import issue
+from .phrases import check_phrases, dictionary
 
 SEVERITY = "warning"
 CONTEXT = 14
@@ -130,7 +132,7 @@ def rules() -> set[str]:
     w = words()
     return ({p.rule for p in w.patterns} | {p.rule for p in w.pairs}
             | {w.comparison_rule, w.level_rule, w.note_rule, w.section_rule, w.period_rule, w.body_rule,
-               w.stop_rule, w.outdated_rule, w.note_year_rule, w.blank_rule})
+               w.stop_rule, w.outdated_rule, w.note_year_rule, w.blank_rule, dictionary().rule})
 
 
 @lru_cache(maxsize=1 << 14)
@@ -513,6 +515,7 @@ def check_wording(pages: list[Page], fiscal_year: int | None, scope: str | None,
     issues += _empty_notes(pages, fiscal_year)
     issues += _sections(pages, fiscal_year)
     issues += _body_name(prose, department)
+    issues += check_phrases(prose, _quote)
     issues += _full_stops(pages)
     issues += [_issue(words().blank_rule, p.number,
                       what=" but rules (an empty ruled row or form)" if getattr(p, "ruled_blank", False)
