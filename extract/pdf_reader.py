@@ -53,9 +53,7 @@ def read_pdf_pages(data: bytes, source: str, password: str | None = None,
     try:
         for number, (chars, drawing, size, clips) in enumerate(reader(data, source, password), start=1):
             pages.append(lay_out(number, chars, drawing, size, clips))
-    except _Rotated:
-        # PDFium gives a rotated page's characters in unrotated space, one per line;
-        # pdfplumber turns them upright: such a document is read by pdfplumber.
+    except _TurnedTextUnread:
         return read_pdf_pages(data, source, password, "pdfplumber", ocr)
     except UnreadableDocument:
         raise
@@ -142,8 +140,30 @@ WHITE_INK = 0.03
 """How far a colour component may be from paper white and still be white."""
 
 
-class _Rotated(Exception):
-    """A page is rotated (/Rotate): the PDFium engine hands the document to pdfplumber."""
+class _TurnedTextUnread(Exception):
+    """PDFium finds no character on a page shown turned that holds text objects (it drops
+    a turned glyph whose font gives it no height); pdfplumber reads such a document."""
+
+
+def _turner(quarters: int, shown: tuple[float, float]) -> Callable[[Box], Box] | None:
+    """For a page shown turned `quarters` quarter turns clockwise (/Rotate) at size `shown`
+    (width, height as shown), the map of a box in the page's own top-left coordinates to
+    the shown page's; None for a page shown as drawn. A landscape table is often put on a
+    portrait page that way: read upright, it is the table as printed."""
+    width, height = shown  # as shown: the page's own space is `height` wide when turned once
+    if quarters == 1:  # the page's left edge is shown on top, its bottom on the left
+        return lambda b: Box(width - b.bottom, width - b.top, b.x0, b.x1)
+    if quarters == 2:
+        return lambda b: Box(width - b.x1, width - b.x0, height - b.bottom, height - b.top)
+    if quarters == 3:
+        return lambda b: Box(b.top, b.bottom, height - b.x1, height - b.x0)
+    return None
+
+
+def _turned(drawing: Drawing, turn: Callable[[Box], Box] | None) -> Drawing:
+    """A drawing (path boxes, images) with its boxes turned upright by `turn`."""
+    boxes, images = drawing
+    return (boxes, images) if turn is None else ([turn(b) for b in boxes], images)
 
 
 def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[PageParts]:
@@ -167,19 +187,23 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                 raise pdfium.PdfiumError(f"failed to load page {index + 1}")
             text = None
             try:
-                rotation = raw.FPDFPage_GetRotation(page)
-                if rotation == -1:
+                quarters = raw.FPDFPage_GetRotation(page)
+                if quarters == -1:
                     raise pdfium.PdfiumError(f"failed to read the rotation of page {index + 1}")
-                if rotation:
-                    raise _Rotated
-                width, height = raw.FPDF_GetPageWidthF(page), raw.FPDF_GetPageHeightF(page)
+                # PDFium gives the page's size as shown (turned by /Rotate), its characters
+                # and paths in the page's own space: `turn` takes those upright.
+                size = raw.FPDF_GetPageWidthF(page), raw.FPDF_GetPageHeightF(page)
+                height = size[0] if quarters % 2 else size[1]
+                turn = _turner(quarters, size)
                 text = raw.FPDFText_LoadPage(page)
                 if not text:
                     raise pdfium.PdfiumError(f"failed to load the text of page {index + 1}")
-                chars, printed = read_chars(text, height)
+                chars, printed = read_chars(text, height, turn)
+                if turn is not None and not chars and _holds_text(calls, _address(page)):
+                    raise _TurnedTextUnread
                 objects = _walk(calls, _address(page), height)
-                clips = _clips(calls, objects, chars, printed, _address(text), (width, height))
-                yield chars, lambda: objects.drawing(raw, height), (width, height), clips
+                clips = _clips(calls, objects, chars, printed, _address(text), size, quarters)
+                yield chars, lambda: _turned(objects.drawing(raw, height), turn), size, clips
             finally:
                 if text:
                     raw.FPDFText_ClosePage(text)
@@ -199,9 +223,12 @@ class _CharReader:
         self.box, self.x, self.y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
         self.refs = ctypes.addressof(self.box), ctypes.addressof(self.x), ctypes.addressof(self.y)
 
-    def __call__(self, text_page, height: float) -> tuple[list[Char], str]:
-        """Given a text page and the page's height, return its characters but white space
-        (top-left coordinates) and the text page's text (one character per index)."""
+    def __call__(self, text_page, height: float, turn: Callable[[Box], Box] | None = None) -> tuple[list[Char], str]:
+        """Given a text page and the height of the page's own space, return its characters
+        but white space (top-left coordinates; turned upright by `turn`, see `_turner`) and
+        the text page's text (one character per index)."""
+        if turn is not None:
+            return self._turned(text_page, height, turn)
         loose_box, origin, box, y = self.loose_box, self.origin, self.box, self.y
         box_ref, x_ref, y_ref = self.refs
         handle = _address(text_page)
@@ -221,6 +248,24 @@ class _CharReader:
                 origin(handle, i, x_ref, y_ref)
                 top, bottom, baseline = t, b, height - y.value
             append(Char(ch, box.left, box.right, baseline))
+        return chars, text
+
+    def _turned(self, text_page, height: float, turn: Callable[[Box], Box]) -> tuple[list[Char], str]:
+        """The characters of a page shown turned, upright: each one's loose box and origin
+        in the page's own space, turned (its advance is then across the shown page)."""
+        loose_box, origin, box, x, y = self.loose_box, self.origin, self.box, self.x, self.y
+        box_ref, x_ref, y_ref = self.refs
+        handle = _address(text_page)
+        chars = []
+        text = _page_text(self.raw, text_page)
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                continue
+            loose_box(handle, i, box_ref)
+            origin(handle, i, x_ref, y_ref)
+            glyph = turn(Box(box.left, box.right, height - box.top, height - box.bottom))
+            at = turn(Box(x.value, x.value, height - y.value, height - y.value))
+            chars.append(Char(ch, glyph.x0, glyph.x1, at.top))
         return chars, text
 
 
@@ -420,6 +465,12 @@ class _Objects:
         return boxes, self.images
 
 
+def _holds_text(calls: _Calls, page: int) -> bool:
+    """Whether a page draws a text object (outside form XObjects)."""
+    text_kind = calls.kinds[0]
+    return any(calls.kind(calls.object(page, k)) == text_kind for k in range(calls.count(page)))
+
+
 def _walk(calls: _Calls, page: int, height: float) -> _Objects:
     """One pass over a page's objects, following form XObjects (see `_Objects`); `height`
     places the clip of a form object on the page."""
@@ -465,10 +516,12 @@ def _walk(calls: _Calls, page: int, height: float) -> _Objects:
 
 
 def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textpage: int,
-           size: tuple[float, float]) -> dict[int, Box] | None:
+           size: tuple[float, float], quarters: int = 0) -> dict[int, Box] | None:
     """By index into `chars` (a text page's characters as `_CharReader` gives them, `text`
     its text), the clip box of each character whose glyph may reach out of the clip of
     its text object, that object's bounds not inside its clip; None when there is none.
+    `size` is the page as shown; on a page shown turned by `quarters` (/Rotate), the clips
+    and bounds PDFium gives in the page's own space are turned upright, as `chars` are.
 
     Cheap where nothing is clipped: a clip holding the whole page, or every glyph the
     page prints, cuts nothing, and most text objects have only such a clip or none. Of a
@@ -477,14 +530,18 @@ def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textp
     objects' bounds are asked and only characters inside those reaching out looked up."""
     if calls.text_object is None:
         return None
-    width, height = size
-    page = Box(OFF_PAGE, width - OFF_PAGE, OFF_PAGE, height - OFF_PAGE)
+    width, shown_height = size
+    page = Box(OFF_PAGE, width - OFF_PAGE, OFF_PAGE, shown_height - OFF_PAGE)
+    height = width if quarters % 2 else shown_height  # of the page's own space
+    turn = _turner(quarters, size)
+    upright = (lambda b: b) if turn is None else (lambda b: None if b is None else turn(b))
     glyphs: _Glyphs | None = None
     out: dict[int, Box] = {}
     known: dict = {}  # path boxes read on this page
     for (placed, outer), by_clip in objects.texts.items():
         for key, group in by_clip.items():
-            box = _intersect(calls.clip_box(group[0], placed, height, known) if key is not None else None, outer)
+            box = upright(_intersect(calls.clip_box(group[0], placed, height, known) if key is not None else None,
+                                     outer))
             if box is None or _contains(box, page):
                 continue
             if glyphs is None:
@@ -496,7 +553,7 @@ def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textp
             if len(members) <= FEW_OBJECTS:
                 reaching = []
                 for obj in members:
-                    bounds = calls.object_bounds(obj, placed, height)
+                    bounds = upright(calls.object_bounds(obj, placed, height))
                     inside[obj] = _contains(box, bounds, CLIP_SLACK)
                     if not inside[obj]:
                         reaching.append(bounds)
@@ -511,7 +568,7 @@ def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textp
                 if obj not in ours:
                     continue
                 if obj not in inside:
-                    inside[obj] = _contains(box, calls.object_bounds(obj, placed, height), CLIP_SLACK)
+                    inside[obj] = _contains(box, upright(calls.object_bounds(obj, placed, height)), CLIP_SLACK)
                 if not inside[obj]:
                     out[j] = box
     return out or None
@@ -580,8 +637,8 @@ class _Glyphs:
 class _PdfiumClips:
     """The clips of a PDF's pages as PDFium reads them, for characters another engine
     read: each character gets the clip of the PDFium character of the same text at the
-    same place (pdfminer ignores clipping). Pages PDFium cannot open, or rotated ones
-    (PDFium's coordinates are then not the other engine's), get none."""
+    same place (pdfminer ignores clipping); on a page shown turned (/Rotate) both are
+    upright. Pages PDFium cannot open get none."""
 
     def __init__(self, data: bytes, password: str | None):
         import pypdfium2 as pdfium
@@ -610,16 +667,16 @@ class _PdfiumClips:
         except self.error:  # a page PDFium cannot load: read as pdfminer reads it
             return None
         try:
-            if page.get_rotation() % 360:
-                return None
-            size = (page.get_width(), page.get_height())
-            objects = _walk(self.calls, _address(page.raw), size[1])
+            quarters = self.raw.FPDFPage_GetRotation(page.raw) % 4
+            size = (page.get_width(), page.get_height())  # as shown
+            height = size[0] if quarters % 2 else size[1]  # of the page's own space
+            objects = _walk(self.calls, _address(page.raw), height)
             if not any(objects.texts.values()):
                 return None
             text = page.get_textpage()
             try:
-                own, printed = self.read_chars(text.raw, size[1])
-                own_clips = _clips(self.calls, objects, own, printed, _address(text.raw), size)
+                own, printed = self.read_chars(text.raw, height, _turner(quarters, size))
+                own_clips = _clips(self.calls, objects, own, printed, _address(text.raw), size, quarters)
             finally:
                 text.close()
         finally:
