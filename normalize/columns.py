@@ -178,7 +178,9 @@ def _decide(rows: list[Row], identities: list[Identity], node_limit: int, deadli
             start = [[fixed[k]] if k in fixed else list(range(n)) for k, n in enumerate(comp_sizes)]
             root = problem.root(start)
             problem.nodes = 0
-            found = problem.search(root)
+            found = problem.search(root) if root is not None else None
+            if found is None:  # cannot happen for a consistent subset; never a traceback if it does
+                raise SearchLimit
         except SearchLimit:
             undecided.update(comp_vars)
             continue
@@ -297,6 +299,11 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[
             best: tuple[int, list[int]] | None = None
             for a in range(sizes[r]):
                 start[r] = [a]
+                # A placement that breaks what is accepted so far (identities an earlier
+                # culprit's trials took, this row then free) is no placement: fixing it
+                # would leave the accepted identities without a solution.
+                if accepted and not problem(accepted).solvable(start, queue=list(range(len(accepted)))):
+                    continue
                 kept: list[int] = []
                 for i in own:
                     trial = accepted + kept + [i]
@@ -304,6 +311,8 @@ def _consistent_subset(sizes: list[int], cons: list[Constraint], families: list[
                         kept.append(i)
                 if best is None or len(kept) > len(best[1]):
                     best = (a, kept)
+            if best is None:  # the search budget ran out before any placement was proven
+                raise SearchLimit
             fixed[r] = best[0]
             start[r] = [best[0]]
             accepted += best[1]

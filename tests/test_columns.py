@@ -150,3 +150,22 @@ def test_prose_percent_change(tmp_path, sentence, status):
     [check] = [c for c in result.checks if c.rule == "prose_change"]
     assert check.status == status
     assert check.code == "一般公共服务支出（类）人大事务（款）行政运行（项）"
+
+
+def test_a_misprinted_row_is_never_fixed_where_it_breaks_what_was_accepted():
+    """Two rows whose own row sums hold under no placement (misprinted), and one identity
+    over both that holds only with the second row in its other placement: the first row's
+    trials accept that identity, so the second row must be fixed where it still holds
+    (a 2,000-page concatenation of the real PDFs had 57 such rows; fixing each at its first
+    placement left the accepted identities without a solution, and the search crashed)."""
+    from yusuan.normalize.columns import _consistent_subset
+    from yusuan.normalize.solver import Constraint, Problem
+
+    sizes = [2, 2]
+    cons = [Constraint(vars=(0,), contrib=((5, 5),), lo=0, hi=0),   # row 0's own sum: never holds
+            Constraint(vars=(1,), contrib=((5, 5),), lo=0, hi=0),   # row 1's own sum: never holds
+            Constraint(vars=(0, 1), contrib=((0, 0), (0, 1)), lo=1, hi=1)]  # holds with row 1 at 1
+    accepted, fixed = _consistent_subset(sizes, cons, [[0], [1], [2]], node_limit=10_000)
+    assert accepted == [2] and fixed[1] == 1
+    start = [[fixed[k]] if k in fixed else list(range(n)) for k, n in enumerate(sizes)]
+    assert Problem(sizes, [cons[i] for i in accepted], 10_000).first_solution(start) is not None
