@@ -30,7 +30,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import __version__
+from . import __version__, collector
 from .dataset import (finding_severities, journal, load_manifest, locked, remove_parts, remove_stale_temporaries,
                       remove_uncommitted, save_manifest, write_datapackage, write_parts)
 from .errors import UnreadableDocument
@@ -203,6 +203,7 @@ def _child(task: Task, root: str, memory_mb: int | None, conn, parent: int = 0,
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:
         pass
+    collector.after_fork()
     if parent:
         _die_with_parent(parent, forked_by_main_thread)  # before the cap: the thread's stack counts
     if memory_mb:

@@ -273,9 +273,12 @@ def _other_document(folder: Path, doc) -> str | None:
 def _extract_one(path: Path, folder: Path | None, stem: Path | None, *, password, engine: str, dry_run: bool,
                  json_report: bool, report: bool, fail_on: str, ocr: str = "auto") -> int:
     """Extract, write and print one document; return its exit code."""
+    from . import collector
     from .errors import UnreadableDocument
     from .pipeline import display_path, extract_document
     from .writer import write_parquet
+
+    collector.settle()  # this process is the CLI's: its imports need no more collecting
 
     def unreadable(source: str, reason: str) -> int:
         _error(f"{_shown(source)}: {_shown(reason)}")

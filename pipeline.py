@@ -9,16 +9,13 @@ nothing here writes (see `writer`).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
@@ -275,26 +272,6 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
                   ocr_pages=len(ocr_pages))
 
 
-@contextmanager
-def _collecting_new_objects_only() -> Iterator[None]:
-    """Within the block the cyclic garbage collector looks only at objects made in it.
-
-    A document makes hundreds of thousands of small objects (characters, words, cells)
-    that live until its records are written; each full collection then walks every object
-    of the process as well: the modules and schemas imported once, and whatever the
-    caller holds (about a quarter of the time of a document went there). Objects that
-    existed before the block are frozen for its length (gc.freeze) and given back after
-    (gc.unfreeze); a caller who froze objects of their own is left as it was."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def extract_document(path: str | Path, *, password: str | None = None,
                      engine: Engine = DEFAULT_ENGINE, ocr: OcrMode = DEFAULT_OCR) -> Result:
     """Given a path to a budget document (.txt or .pdf), return its records as a `Result`.
@@ -313,8 +290,7 @@ def extract_document(path: str | Path, *, password: str | None = None,
         raise UnreadableDocument(source, "no such file") from None
     except OSError as exc:
         raise UnreadableDocument(source, f"cannot be read ({exc.strerror or exc})") from None
-    with _collecting_new_objects_only():
-        pages, kind = read_pages(data, source, password, engine, ocr)
-        result = run(pages, doc_id=doc_id_of(data), source=source, source_kind=kind)
+    pages, kind = read_pages(data, source, password, engine, ocr)
+    result = run(pages, doc_id=doc_id_of(data), source=source, source_kind=kind)
     result.elapsed = time.perf_counter() - started
     return result
