@@ -106,13 +106,29 @@ def _pdfplumber_pages(data: bytes, source: str, password: str | None) -> Iterato
         raise UnreadableDocument(source, f"not a readable PDF ({type(exc).__name__})") from None
     with pdf, _PdfiumClips(data, password) as clipper:
         for index, page in enumerate(pdf.pages):
+            # pdfplumber's coordinates start at the corner of the page's space, not of its
+            # visible box (a MediaBox or CropBox away from the origin): moved to the box's.
+            left, top, right, bottom = _visible_box(page)
             # The text matrix's translation is the glyph origin: its y the baseline.
-            chars = [Char(c["text"], c["x0"], c["x1"], page.height - c["matrix"][5] + page.bbox[1])
+            chars = [Char(c["text"], c["x0"] - left, c["x1"] - left, page.height - c["matrix"][5] + page.bbox[1] - top)
                      for c in page.chars]
             paths = [p for p in page.rects if not _white_fill(p)] + page.lines
-            boxes = [_stroked_box(p) for p in paths]
-            yield chars, lambda: (boxes, bool(page.images)), (page.width, page.height), clipper.clips(index, chars)
+            boxes = [_moved(_stroked_box(p), left, top) for p in paths]
+            yield (chars, lambda: (boxes, bool(page.images)), (right - left, bottom - top),
+                   clipper.clips(index, chars))
             page.close()  # frees pdfminer's layout cache page by page
+
+
+def _visible_box(page) -> tuple[float, float, float, float]:
+    """A pdfplumber page's visible box (its CropBox within its MediaBox) in pdfplumber's
+    coordinates: (left, top, right, bottom)."""
+    media, crop = page.mediabox, page.cropbox or page.mediabox
+    return max(media[0], crop[0]), max(media[1], crop[1]), min(media[2], crop[2]), min(media[3], crop[3])
+
+
+def _moved(box: Box, left: float, top: float) -> Box:
+    """A box with its coordinates taken from (left, top)."""
+    return box if not (left or top) else Box(box.x0 - left, box.x1 - left, box.top - top, box.bottom - top)
 
 
 def _stroked_box(path: dict) -> Box:
@@ -145,11 +161,41 @@ class _TurnedTextUnread(Exception):
     a turned glyph whose font gives it no height); pdfplumber reads such a document."""
 
 
-def _turner(quarters: int, shown: tuple[float, float]) -> Callable[[Box], Box] | None:
+Placement = Callable[[Box], Box] | None
+"""Takes a box from the page's own top-left coordinates to the page as shown; None: as drawn."""
+
+
+def _page_space(raw, page) -> tuple[int, tuple[float, float], float, Placement]:
+    """A PDFium page's quarter turns (/Rotate), its size as shown, the top of its visible
+    box in PDF coordinates (a character's top-left y is that top less its y) and the map
+    placing its own top-left boxes on the page as shown (see `_placement`)."""
+    quarters = raw.FPDFPage_GetRotation(page)
+    if quarters == -1:
+        raise ValueError("PDFium cannot read the page's rotation")
+    size = raw.FPDF_GetPageWidthF(page), raw.FPDF_GetPageHeightF(page)  # as shown
+    box = raw.FS_RECTF()
+    if not raw.FPDF_GetPageBoundingBox(page, ctypes.byref(box)):
+        box.left, box.top = 0.0, (size[0] if quarters % 2 else size[1])
+    return quarters, size, box.top, _placement(quarters, size, box.left)
+
+
+def _placement(quarters: int, shown: tuple[float, float], left: float = 0.0) -> Placement:
     """For a page shown turned `quarters` quarter turns clockwise (/Rotate) at size `shown`
-    (width, height as shown), the map of a box in the page's own top-left coordinates to
-    the shown page's; None for a page shown as drawn. A landscape table is often put on a
-    portrait page that way: read upright, it is the table as printed."""
+    (width, height as shown) whose visible box starts `left` points right of its space's
+    origin, the map of a box in the page's own top-left coordinates to the shown page's;
+    None for a page shown as drawn. A landscape table is often put on a portrait page
+    turned; some writers place the page's box away from the origin (a MediaBox of
+    [100 50 942 645]): either way, read as shown it is the table as printed."""
+    turn = _turner(quarters, shown)
+    if not left:
+        return turn
+    if turn is None:
+        return lambda b: Box(b.x0 - left, b.x1 - left, b.top, b.bottom)
+    return lambda b: turn(Box(b.x0 - left, b.x1 - left, b.top, b.bottom))
+
+
+def _turner(quarters: int, shown: tuple[float, float]) -> Placement:
+    """The turn of `_placement` alone (a visible box at the origin)."""
     width, height = shown  # as shown: the page's own space is `height` wide when turned once
     if quarters == 1:  # the page's left edge is shown on top, its bottom on the left
         return lambda b: Box(width - b.bottom, width - b.top, b.x0, b.x1)
@@ -187,14 +233,9 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                 raise pdfium.PdfiumError(f"failed to load page {index + 1}")
             text = None
             try:
-                quarters = raw.FPDFPage_GetRotation(page)
-                if quarters == -1:
-                    raise pdfium.PdfiumError(f"failed to read the rotation of page {index + 1}")
                 # PDFium gives the page's size as shown (turned by /Rotate), its characters
-                # and paths in the page's own space: `turn` takes those upright.
-                size = raw.FPDF_GetPageWidthF(page), raw.FPDF_GetPageHeightF(page)
-                height = size[0] if quarters % 2 else size[1]
-                turn = _turner(quarters, size)
+                # and paths in the page's own space: `turn` places those as shown.
+                quarters, size, height, turn = _page_space(raw, page)
                 text = raw.FPDFText_LoadPage(page)
                 if not text:
                     raise pdfium.PdfiumError(f"failed to load the text of page {index + 1}")
@@ -202,7 +243,7 @@ def _pdfium_pages(data: bytes, source: str, password: str | None) -> Iterator[Pa
                 if turn is not None and not chars and _holds_text(calls, _address(page)):
                     raise _TurnedTextUnread
                 objects = _walk(calls, _address(page), height)
-                clips = _clips(calls, objects, chars, printed, _address(text), size, quarters)
+                clips = _clips(calls, objects, chars, printed, _address(text), size, height, turn)
                 yield chars, lambda: _turned(objects.drawing(raw, height), turn), size, clips
             finally:
                 if text:
@@ -516,12 +557,15 @@ def _walk(calls: _Calls, page: int, height: float) -> _Objects:
 
 
 def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textpage: int,
-           size: tuple[float, float], quarters: int = 0) -> dict[int, Box] | None:
+           size: tuple[float, float], height: float | None = None,
+           turn: Placement = None) -> dict[int, Box] | None:
     """By index into `chars` (a text page's characters as `_CharReader` gives them, `text`
     its text), the clip box of each character whose glyph may reach out of the clip of
     its text object, that object's bounds not inside its clip; None when there is none.
-    `size` is the page as shown; on a page shown turned by `quarters` (/Rotate), the clips
-    and bounds PDFium gives in the page's own space are turned upright, as `chars` are.
+    `size` is the page as shown, `height` the top of its visible box (see `_page_space`;
+    the shown height by default); on a page shown turned or placed away from the origin,
+    `turn` places the clips and bounds PDFium gives in the page's own space as shown, as
+    `chars` are.
 
     Cheap where nothing is clipped: a clip holding the whole page, or every glyph the
     page prints, cuts nothing, and most text objects have only such a clip or none. Of a
@@ -532,8 +576,7 @@ def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textp
         return None
     width, shown_height = size
     page = Box(OFF_PAGE, width - OFF_PAGE, OFF_PAGE, shown_height - OFF_PAGE)
-    height = width if quarters % 2 else shown_height  # of the page's own space
-    turn = _turner(quarters, size)
+    height = shown_height if height is None else height
     upright = (lambda b: b) if turn is None else (lambda b: None if b is None else turn(b))
     glyphs: _Glyphs | None = None
     out: dict[int, Box] = {}
@@ -667,16 +710,17 @@ class _PdfiumClips:
         except self.error:  # a page PDFium cannot load: read as pdfminer reads it
             return None
         try:
-            quarters = self.raw.FPDFPage_GetRotation(page.raw) % 4
-            size = (page.get_width(), page.get_height())  # as shown
-            height = size[0] if quarters % 2 else size[1]  # of the page's own space
+            try:
+                _, size, height, turn = _page_space(self.raw, page.raw)
+            except ValueError:  # PDFium cannot place it: read as pdfminer reads it
+                return None
             objects = _walk(self.calls, _address(page.raw), height)
             if not any(objects.texts.values()):
                 return None
             text = page.get_textpage()
             try:
-                own, printed = self.read_chars(text.raw, height, _turner(quarters, size))
-                own_clips = _clips(self.calls, objects, own, printed, _address(text.raw), size, quarters)
+                own, printed = self.read_chars(text.raw, height, turn)
+                own_clips = _clips(self.calls, objects, own, printed, _address(text.raw), size, height, turn)
             finally:
                 text.close()
         finally:

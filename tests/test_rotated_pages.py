@@ -1,4 +1,6 @@
-"""Pages shown turned (/Rotate 90, 180, 270): a landscape table put on a portrait page.
+"""Pages shown turned (/Rotate 90, 180, 270): a landscape table put on a portrait page;
+and pages whose visible box is not at the origin of their space (a MediaBox of
+[100 50 942 645], a CropBox inset).
 
 Each real PDF is copied with every page's content turned the other way and the page
 rotated to show it upright again, as a PDF writer does for a landscape table (PDFium's
@@ -26,9 +28,38 @@ DOCUMENTS = ["budget-2019-dept-jiangsu-cppcc-office-tables.pdf",  # clipped text
 absent = pytest.mark.skipif(not REAL.is_dir(), reason=f"real PDFs not available: {REAL} is absent")
 
 
-def turned_copy(src: Path, quarters: int) -> bytes:
+def turned_copy(src: Path, quarters: int, moved: tuple[float, float] = (0.0, 0.0)) -> bytes:
     """The PDF `src` with each page's content turned `quarters` quarter turns
-    counter-clockwise and the page shown turned as many clockwise (/Rotate)."""
+    counter-clockwise and the page shown turned as many clockwise (/Rotate); with `moved`
+    (dx, dy), content and page box both moved that far from the origin."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    dx, dy = moved
+    pdf = pdfium.PdfDocument(src)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            w, h = page.get_width(), page.get_height()
+            m = {0: (1, 0, 0, 1, 0, 0), 1: (0, 1, -1, 0, h, 0), 2: (-1, 0, 0, -1, w, h),
+                 3: (0, -1, 1, 0, 0, w)}[quarters]
+            m = (*m[:4], m[4] + dx, m[5] + dy)
+            raw.FPDFPage_TransFormWithClip(page.raw, ctypes.byref(raw.FS_MATRIX(*m)), None)
+            width, height = (h, w) if quarters % 2 else (w, h)
+            raw.FPDFPage_SetMediaBox(page.raw, dx, dy, width + dx, height + dy)
+            raw.FPDFPage_SetCropBox(page.raw, dx, dy, width + dx, height + dy)
+            page.set_rotation(90 * quarters)
+            assert raw.FPDFPage_GenerateContent(page.raw)
+            page.close()
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+    finally:
+        pdf.close()
+
+
+def cropped_copy(src: Path, inset: float) -> bytes:
+    """The PDF `src` with each page's CropBox `inset` points inside its MediaBox."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -37,13 +68,7 @@ def turned_copy(src: Path, quarters: int) -> bytes:
         for i in range(len(pdf)):
             page = pdf[i]
             w, h = page.get_width(), page.get_height()
-            m = {1: (0, 1, -1, 0, h, 0), 2: (-1, 0, 0, -1, w, h), 3: (0, -1, 1, 0, 0, w)}[quarters]
-            raw.FPDFPage_TransFormWithClip(page.raw, ctypes.byref(raw.FS_MATRIX(*m)), None)
-            if quarters % 2:
-                raw.FPDFPage_SetMediaBox(page.raw, 0, 0, h, w)
-                raw.FPDFPage_SetCropBox(page.raw, 0, 0, h, w)
-            page.set_rotation(90 * quarters)
-            assert raw.FPDFPage_GenerateContent(page.raw)
+            raw.FPDFPage_SetCropBox(page.raw, inset, inset, w - inset, h - inset)
             page.close()
         out = io.BytesIO()
         pdf.save(out)
@@ -63,8 +88,9 @@ FIELDS = {"budget_lines": ("table", "code", "name", "column", "amount", "raw", "
           "findings": ("rule", "severity", "page", "table", "code", "message")}
 
 
-def _rows(result, kind: str) -> list[tuple]:
-    return sorted((tuple(str(getattr(r, f)) for f in FIELDS[kind]) for r in result.records[kind]))
+def _rows(result, kind: str, boxes: bool = True) -> list[tuple]:
+    fields = [f for f in FIELDS[kind] if boxes or f not in ("x0", "y0", "x1", "y1")]
+    return sorted((tuple(str(getattr(r, f)) for f in fields) for r in result.records[kind]))
 
 
 def _close(a, b, tolerance=0.02) -> bool:
@@ -100,3 +126,36 @@ def test_the_turned_pages_give_the_same_lines_and_words_with_either_engine(tmp_p
             for ws, vs in zip(p.words, q.words):
                 assert [w.text for w in ws] == [v.text for v in vs]
                 assert all(_close(w.x0, v.x0, 0.5) and _close(w.top, v.top, 0.5) for w, v in zip(ws, vs)), engine
+
+
+@absent
+@pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
+@pytest.mark.parametrize("quarters", [0, 1])
+def test_a_page_box_away_from_the_origin_reads_as_the_original(tmp_path, originals, engine, quarters):
+    """Content and MediaBox moved by (100, 50) (turned or not): what is shown is the same
+    page, so the same records, boxes and findings, with either engine (both read every
+    coordinate from the visible box's top-left corner)."""
+    name = DOCUMENTS[1]
+    copy = tmp_path / f"moved-{quarters}-{name}"
+    copy.write_bytes(turned_copy(REAL / name, quarters, moved=(100.0, 50.0)))
+    original, moved = originals[name], yusuan.extract_document(copy, engine=engine)
+    exact = engine == "pdfium"  # the original is read by PDFium: pdfplumber's boxes differ by a hair
+    for kind in FIELDS:
+        assert _rows(moved, kind, boxes=exact) == _rows(original, kind, boxes=exact), kind
+    for a, b in zip(original.records["table_cells"], moved.records["table_cells"]):
+        assert all(_close(getattr(a, f), getattr(b, f), 0.5) for f in ("x0", "y0", "x1", "y1")), (a, b)
+
+
+@absent
+@pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
+def test_a_cropped_page_is_read_from_its_visible_corner(tmp_path, originals, engine):
+    """A CropBox 20 pt inside the MediaBox: the same records and findings (the clipped line
+    of p.12 included), every cell box 20 pt up and left (measured from what is shown)."""
+    name = DOCUMENTS[0]
+    copy = tmp_path / f"cropped-{name}"
+    copy.write_bytes(cropped_copy(REAL / name, 20.0))
+    original, cropped = yusuan.extract_document(REAL / name), yusuan.extract_document(copy, engine=engine)
+    for kind in FIELDS:
+        assert _rows(cropped, kind, boxes=False) == _rows(original, kind, boxes=False), kind
+    for a, b in zip(original.records["table_cells"], cropped.records["table_cells"]):
+        assert all(_close(getattr(a, f), getattr(b, f) + 20, 0.5) for f in ("x0", "y0", "x1", "y1")), (a, b)
