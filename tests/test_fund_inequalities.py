@@ -1,6 +1,8 @@
 """Inequalities between the funds (domain/identities.toml, domain/jiangsu.toml): all
 spending of a class or code is at least its 财政拨款 spending, which is at least its
-一般公共预算 spending. Within rounding a `rounding` warning, beyond it an error.
+一般公共预算 spending. Within rounding a `rounding` warning, beyond it an error; not checked
+where the all-funds table does not print the code or the column, or a cell prints a
+negative amount (a refund); a class named in a summary is read in the 功能分类 only.
 
 Synthetic tables (a 决算's 收支总表 against its 一般公共预算 table, by class) with the
 grading side by side; hypothesis over the amounts; then the real documents: the slips the
@@ -100,6 +102,170 @@ def test_graded_by_how_far_the_summary_falls_short(summary_cents, general_cents)
     short = general - summary
     assert check.status == ("pass" if short <= 0 else "rounding" if short <= Decimal("0.01") else "fail")
     assert check.actual == summary * WAN and check.expected == general * WAN
+
+
+# ── What an inequality cannot say: not checked, never passed, never failed ──────────────
+
+NAMES = {"201": "一般公共服务支出", "20101": "人大事务", "208": "社会保障和就业支出", "20805": "行政事业单位养老支出",
+         "229": "其他支出", "399": "其他支出"}
+
+
+def _coded(rid: int, table: str, code: str, values: dict[str, str]) -> Row:
+    name, level = NAMES[code], {3: 1, 5: 2, 7: 3}[len(code)]
+    parent = code[:-2] if level > 1 else None
+    return _row(rid, table, SourceRow(kind="coded", page=1, name=name, code=code, level=level, parent_code=parent,
+                                      tokens=()), values)
+
+
+def _item(rid: int, table: str, name: str, values: dict[str, str]) -> Row:
+    return _row(rid, table, SourceRow(kind="item", page=1, side="支出", item_key=name, name=name, tokens=(),
+                                      top_level=True), values)
+
+
+TWO_SIDED = {"final_income_expenditure_summary": {"收入": ("决算数",), "支出": ("决算数",)}}
+
+
+def _checks(tables: dict[str, tuple[str, ...]], coded: list[tuple], items: list[tuple] = ()) -> list:
+    """The cross-table checks (evaluated and not checked) of a synthetic document: coded
+    tables of the given columns with rows (table, code, name, {column: 万元}), and the
+    决算's 收支总表 with 支出 items (name, 万元)."""
+    rows = [_coded(i, *r) for i, r in enumerate(coded)]
+    rows += [_item(len(rows) + i, "final_income_expenditure_summary", name, {"决算数": v})
+             for i, (name, v) in enumerate(items)]
+    layouts = {t: _layout(t, {None: cols}) for t, cols in tables.items()}
+    if items:
+        layouts.update({t: _layout(t, cols) for t, cols in TWO_SIDED.items()})
+    index = Index(rows, layouts, DOMAIN.default, fiscal_year=2024)
+    identities, not_checked = cross_identities(index)
+    return evaluate(identities, rows, {r.id: r.domain[0] for r in rows}) + not_checked
+
+
+def _outcomes(checks: list) -> dict[str, str]:
+    """Checks by their left cell and relation (`final_expenditure[208].基本支出 ≥`) → status."""
+    out: dict[str, str] = {}
+    for c in checks:
+        key = " ".join(c.label.split(" ")[:2])
+        assert key not in out, f"two checks of {key}"
+        out[key] = c.status
+    return out
+
+
+ALL = ("本年支出合计", "基本支出", "项目支出")
+GENERAL = ("合计", "基本支出", "项目支出")
+FUND = ("本年支出/小计", "本年支出/基本支出", "本年支出/项目支出")
+FINAL = {"final_expenditure": ALL, "final_general_budget_by_function": GENERAL}
+WITH_FUND = {**FINAL, "final_gov_fund": FUND}
+
+def _funds(all_funds: str, general: str, fund: str) -> list[tuple]:
+    """The 208 row of a 决算's 支出决算表, 一般公共预算 and 政府性基金 tables (本年支出合计 | 合计 | 小计)."""
+    return [("final_expenditure", "208", {"本年支出合计": all_funds}),
+            ("final_general_budget_by_function", "208", {"合计": general}),
+            ("final_gov_fund", "208", {"本年支出/小计": fund})]
+
+
+# (tables and their columns, coded rows, the outcomes by left cell: a cell not named there
+# may be anything; `None` says there is no such check)
+GAPS = [
+    pytest.param(FINAL, [("final_expenditure", "208", {"本年支出合计": "100.00"}),
+                         ("final_general_budget_by_function", "208", {"合计": "80.00"}),
+                         ("final_general_budget_by_function", "20805", {"合计": "80.00"})],
+                 {"final_expenditure[208].本年支出合计 ≥": "pass", "final_expenditure[20805].本年支出合计 ≥": "not_checked"},
+                 id="all-funds-printed-to-its-kuan"),
+    pytest.param(FINAL, [("final_expenditure", "208", {"本年支出合计": "100.00"}),
+                         ("final_expenditure", "20805", {"本年支出合计": "70.00"}),
+                         ("final_general_budget_by_function", "208", {"合计": "80.00"}),
+                         ("final_general_budget_by_function", "20805", {"合计": "80.00"})],
+                 {"final_expenditure[208].本年支出合计 ≥": "pass", "final_expenditure[20805].本年支出合计 ≥": "fail"},
+                 id="printed-to-the-same-depth-still-fails"),
+    pytest.param({"final_expenditure": ("本年支出合计",), "final_general_budget_by_function": GENERAL},
+                 [("final_expenditure", "208", {"本年支出合计": "100.00"}),
+                  ("final_general_budget_by_function", "208", {"合计": "80.00", "基本支出": "80.00", "项目支出": "0.00"})],
+                 {"final_expenditure[208].本年支出合计 ≥": "pass", "final_expenditure[each].基本支出 ≥": "not_checked",
+                  "final_expenditure[each].项目支出 ≥": "not_checked", "final_expenditure[208].基本支出 ≥": None},
+                 id="all-funds-without-its-basic-column"),
+    pytest.param({"expenditure_summary": ("合计",), "general_budget_by_function": GENERAL},
+                 [("expenditure_summary", "201", {"合计": "10.00"}),
+                  ("general_budget_by_function", "201", {"合计": "9.00", "基本支出": "9.00"}),
+                  ("general_budget_by_function", "20101", {"合计": "9.00", "基本支出": "9.00"})],
+                 {"expenditure_summary[201].合计 ≥": "pass", "expenditure_summary[20101].合计 ≥": "not_checked",
+                  "expenditure_summary[each].基本支出 ≥": "not_checked"},
+                 id="budget-expenditure-summary-coarse-and-without-basic"),
+    pytest.param({"income_summary": ("合计",), "expenditure_summary": ("合计",)},
+                 [("income_summary", "201", {"合计": "10.00"}),
+                  ("expenditure_summary", "201", {"合计": "10.00"}),
+                  ("expenditure_summary", "20101", {"合计": "10.00"})],
+                 {"income_summary[201].合计 =": "pass", "income_summary[20101].合计 =": "fail"},
+                 id="an-equality-still-reads-an-unprinted-code-as-0"),
+    pytest.param(WITH_FUND, _funds("50.00", "80.00", "-30.00"), {"final_expenditure[208].本年支出合计 ≥": "not_checked"},
+                 id="a-refund-in-another-fund"),
+    pytest.param(WITH_FUND, _funds("-5.00", "10.00", "0.00"), {"final_expenditure[208].本年支出合计 ≥": "not_checked"},
+                 id="all-funds-negative"),
+    pytest.param(WITH_FUND, _funds("50.00", "80.00", "30.00"), {"final_expenditure[208].本年支出合计 ≥": "fail"},
+                 id="no-refund-fails"),
+]
+
+
+@pytest.mark.parametrize("tables, coded, expected", GAPS)
+def test_what_the_all_funds_table_does_not_print_is_not_checked(tables, coded, expected):
+    """A "ge … each" whose left (all-funds) table does not print the code or the column is
+    not checked, never read as 0 ≥ the funds (an equality still reads it as 0); one whose
+    cells print a negative amount (a refund) is not checked; otherwise it is graded."""
+    outcomes = _outcomes(_checks(tables, coded))
+    assert {k: outcomes.get(k) for k in expected} == expected
+
+
+def test_not_checked_says_why():
+    """The label of a check not checked names the row, the column or the negative amount."""
+    def unchecked(case) -> list:
+        return [c for c in _checks(*case.values[:2]) if c.status == "not_checked" and "≥" in c.label]
+
+    coarse = unchecked(GAPS[0])
+    assert [c.column for c in coarse] == list(ALL)  # the 项 printed only by the fund table, in each column
+    assert all(c.label.endswith(": final_expenditure prints no row 20805") and c.code == "20805" for c in coarse)
+    assert [c.label.split(": ")[-1] for c in unchecked(GAPS[2])] == [
+        "final_expenditure prints no 基本支出 column", "final_expenditure prints no 项目支出 column"]
+    (refund,) = unchecked(GAPS[5])
+    assert "final_gov_fund[208].本年支出/小计 prints a negative amount (-30.00 万元" in refund.label
+    assert refund.code == "208" and refund.column == "本年支出合计"
+
+
+# 其他支出 is the name of a 功能分类 类 (229) and of an 经济分类 类 (399).
+OTHER_FUNCTION = ("final_expenditure", "229", {"本年支出合计": "50.00"})
+OTHER_GENERAL = ("final_general_budget_by_function", "229", {"合计": "50.00"})
+OTHER_ECONOMIC = ("final_basic_by_economic", "399", {"决算数": "3.00"})
+ECONOMIC = {"final_basic_by_economic": ("决算数",)}
+
+CLASHES = [
+    pytest.param([OTHER_FUNCTION, OTHER_GENERAL, OTHER_ECONOMIC], "229", id="economic-table-last"),
+    pytest.param([OTHER_ECONOMIC, OTHER_FUNCTION, OTHER_GENERAL], "229", id="economic-table-first"),
+    pytest.param([OTHER_ECONOMIC], None, id="only-the-economic-table-prints-it"),
+]
+
+
+@pytest.mark.parametrize("coded, code", CLASHES)
+def test_a_class_name_is_read_in_the_function_classification(coded, code):
+    """The 收支总表's 其他支出 item is the 功能分类 类 229 whatever economic table prints a
+    类 of that name (the reviewer's /tmp/review/clash.py): its checks read 229 and pass;
+    where no 功能分类 table prints it, no class check is made of it at all."""
+    checks = [c for c in _checks({**FINAL, **ECONOMIC}, coded, [("其他支出", "50.00")])
+              if c.label.startswith("final_income_expenditure_summary[其他支出]")]
+    assert not any("[399]" in c.label for c in checks)
+    if code is None:
+        assert checks == []
+    else:
+        read = [c for c in checks if "final_fiscal_grant_summary" not in c.label]  # no such table here
+        assert [(c.label.split(" ")[1], c.status) for c in read] == [("=", "pass"), ("≥", "pass")]
+        assert f"final_expenditure[{code}].本年支出合计" in read[0].label
+        assert f"final_general_budget_by_function[{code}].合计" in read[1].label
+
+
+def test_class_codes_by_classification():
+    """Index.class_codes: each classification's 类 names from its own tables only."""
+    rows = [_coded(i, *r) for i, r in enumerate([OTHER_ECONOMIC, OTHER_FUNCTION])]
+    layouts = {t: _layout(t, {None: cols}) for t, cols in {**FINAL, **ECONOMIC}.items()}
+    index = Index(rows, layouts, DOMAIN.default, fiscal_year=2024)
+    assert index.class_codes("function") == {"其他支出": "229"}
+    assert index.class_codes("economic") == {"其他支出": "399"}
 
 
 # ── Real documents ─────────────────────────────────────────────────────────────────────

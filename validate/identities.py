@@ -73,6 +73,14 @@ class Index:
             elif src.kind == "item":
                 self.items[(row.table, src.side)].setdefault(src.item_key, row)
 
+    def class_codes(self, classification: str = "function") -> dict[str, str]:
+        """Given a classification (function | economic), return its 类 names → codes, from
+        the 类 rows of the document's tables of that classification only: 其他支出 is 229
+        in the 功能分类 and 399 in the 经济分类, and an item of one is never read as the other."""
+        return {name: code for table, names in self.classes.items()
+                if (spec := self.tables.get(table)) is not None and spec.classification == classification
+                for name, code in names.items()}
+
     def precision(self, *tables: str) -> Decimal:
         return max((self.layouts[t].precision for t in tables if t in self.layouts), default=Decimal(1))
 
@@ -281,8 +289,8 @@ def _keys(spec: IdentitySpec, index: Index) -> list[tuple[str, list[str]]]:
             codes.update(dict.fromkeys(index.by_code.get(ref.table_key, {})))
         return [(c, [c] * len(spec.right)) for c in codes]
     if spec.left.row == "each_class":
-        # An item names a 类 when some coded table of the document has a 类 row of that name.
-        names = {name: code for table in index.classes.values() for name, code in table.items()}
+        # An item names a 类 when some 功能分类 table of the document has a 类 row of that name.
+        names = index.class_codes("function")
         items = index.items.get((spec.left.table_key, spec.left.side), {})
         return [(k, [_class_item(r, index, names, k) for r in spec.right]) for k in items if k in names]
     return [(spec.left.row, [r.row for r in spec.right])]
@@ -301,12 +309,49 @@ def _class_item(ref: CellRef, index: Index, names: dict[str, str], item: str) ->
     return next((k for k in printed if names.get(k) == names[item]), item)
 
 
+def _unprinted_column(spec: IdentitySpec, index: Index) -> str | None:
+    """Why an inequality cannot be read at all: its left (all-funds) table is printed
+    without the column (a 支出总表 without 基本支出). None when it prints it, or is absent."""
+    left = spec.left
+    layout = index.layouts.get(left.table_key)
+    if spec.relation != "ge" or layout is None or left.column in layout.columns.get(left.side, ()):
+        return None
+    return f"{left.table_key} prints no {left.column} column"
+
+
+def _negative(terms: list[Term], index: Index) -> str | None:
+    """The first of an inequality's cells that prints a negative amount in some candidate
+    assignment of its row, said for a check's label; None when all are ≥ 0. All funds ≥
+    one fund holds only for amounts ≥ 0: a 决算 prints a refund as a negative amount, and
+    a code's spending in another fund may then take the total below this fund's."""
+    for t in terms:
+        row = index.rows[t.row]
+        for assignment in row.domain:
+            if (value := row.value(assignment, t.column)) < 0:
+                decimals = index.layouts[row.table].decimals if row.table in index.layouts else 2
+                return (f"{row.table}[{row.key}].{t.column} prints a negative amount "
+                        f"({value / row.factor:.{decimals}f} {row.unit}: a refund?), so the whole need not "
+                        f"be at least its parts")
+    return None
+
+
 def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
-    """The cross-table identities of identities.toml, expanded over codes and items."""
+    """The cross-table identities of identities.toml, expanded over codes and items.
+
+    An inequality (relation "ge": all funds ≥ the fund tables) is not checked, never read
+    as 0 ≥ the funds, where its left table does not print the row (a 支出总表 printed to
+    款 against a fund table printed to 项) or the column; nor where any of its cells prints
+    a negative amount (`_negative`)."""
     out, checks = [], []
     for spec in index.profile.identities:
         if not any(r.table_key in index.layouts for r in (spec.left, *spec.right)):
             continue  # none of its tables is in this document: nothing to say
+        if (unprinted := _unprinted_column(spec, index)) is not None:
+            label = f"{spec.left.table_key}[{spec.left.row}].{spec.left.column} ≥ " + " + ".join(
+                f"{r.table_key}[{r.row}].{r.column}" for r in spec.right)
+            checks.append(Check(rule=spec.rule, status="not_checked", table=spec.left.table_key, code=None,
+                                column=spec.left.column, label=f"{label}: {unprinted}"))
+            continue
         for left_key, right_keys in _keys(spec, index):
             where = f"{spec.left.table_key}[{left_key}].{spec.left.column}"
             label = f"{where} {'≥' if spec.relation == 'ge' else '='} " + " + ".join(
@@ -337,6 +382,13 @@ def cross_identities(index: Index) -> tuple[list[Identity], list[Check]]:
                 left = _resolve(spec.left, index, left_key)
                 right = [t for r, k in zip(spec.right, right_keys) for t in _resolve(r, index, k)]
                 label = f"{label} ({note})"
+            if spec.relation == "ge":
+                why = (f"{spec.left.table_key} prints no row {left_key}" if not left
+                       else _negative([*left, *right], index))
+                if why is not None:
+                    checks.append(Check(rule=spec.rule, status="not_checked", table=spec.left.table_key,
+                                        code=left_key, column=spec.left.column, label=f"{label}: {why}"))
+                    continue
             tables = tuple(r.table_key for r in (spec.left, *spec.right))
             code = None if left_key == TOTAL else left_key
             out.append(_identity(spec.rule, spec.left.table_key, code, spec.left.column, left, right,
