@@ -28,53 +28,51 @@ DOCUMENTS = ["budget-2019-dept-jiangsu-cppcc-office-tables.pdf",  # clipped text
 absent = pytest.mark.skipif(not REAL.is_dir(), reason=f"real PDFs not available: {REAL} is absent")
 
 
+def _copy(src: Path, change) -> bytes:
+    """The PDF `src` with `change(page, raw)` done to each page (pypdfium2), as bytes."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument(src)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            change(page, raw)
+            page.close()
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+    finally:
+        pdf.close()
+
+
 def turned_copy(src: Path, quarters: int, moved: tuple[float, float] = (0.0, 0.0)) -> bytes:
     """The PDF `src` with each page's content turned `quarters` quarter turns
     counter-clockwise and the page shown turned as many clockwise (/Rotate); with `moved`
     (dx, dy), content and page box both moved that far from the origin."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
     dx, dy = moved
-    pdf = pdfium.PdfDocument(src)
-    try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            w, h = page.get_width(), page.get_height()
-            m = {0: (1, 0, 0, 1, 0, 0), 1: (0, 1, -1, 0, h, 0), 2: (-1, 0, 0, -1, w, h),
-                 3: (0, -1, 1, 0, 0, w)}[quarters]
-            m = (*m[:4], m[4] + dx, m[5] + dy)
-            raw.FPDFPage_TransFormWithClip(page.raw, ctypes.byref(raw.FS_MATRIX(*m)), None)
-            width, height = (h, w) if quarters % 2 else (w, h)
-            raw.FPDFPage_SetMediaBox(page.raw, dx, dy, width + dx, height + dy)
-            raw.FPDFPage_SetCropBox(page.raw, dx, dy, width + dx, height + dy)
-            page.set_rotation(90 * quarters)
-            assert raw.FPDFPage_GenerateContent(page.raw)
-            page.close()
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue()
-    finally:
-        pdf.close()
+
+    def turn(page, raw) -> None:
+        w, h = page.get_width(), page.get_height()
+        m = {0: (1, 0, 0, 1, 0, 0), 1: (0, 1, -1, 0, h, 0), 2: (-1, 0, 0, -1, w, h), 3: (0, -1, 1, 0, 0, w)}[quarters]
+        m = (*m[:4], m[4] + dx, m[5] + dy)
+        raw.FPDFPage_TransFormWithClip(page.raw, ctypes.byref(raw.FS_MATRIX(*m)), None)
+        width, height = (h, w) if quarters % 2 else (w, h)
+        raw.FPDFPage_SetMediaBox(page.raw, dx, dy, width + dx, height + dy)
+        raw.FPDFPage_SetCropBox(page.raw, dx, dy, width + dx, height + dy)
+        page.set_rotation(90 * quarters)
+        assert raw.FPDFPage_GenerateContent(page.raw)
+
+    return _copy(src, turn)
 
 
 def cropped_copy(src: Path, inset: float) -> bytes:
     """The PDF `src` with each page's CropBox `inset` points inside its MediaBox."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
+    def crop(page, raw) -> None:
+        w, h = page.get_width(), page.get_height()
+        raw.FPDFPage_SetCropBox(page.raw, inset, inset, w - inset, h - inset)
 
-    pdf = pdfium.PdfDocument(src)
-    try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            w, h = page.get_width(), page.get_height()
-            raw.FPDFPage_SetCropBox(page.raw, inset, inset, w - inset, h - inset)
-            page.close()
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue()
-    finally:
-        pdf.close()
+    return _copy(src, crop)
 
 
 @pytest.fixture(scope="module")
