@@ -25,9 +25,10 @@ from .errors import UnreadableDocument
 from .extract.decode import decode_text
 from .extract.ocr import DEFAULT_OCR, OcrMode
 from .extract.pdf_reader import DEFAULT_ENGINE, Engine, read_pdf_pages
-from .extract.forms import find_forms, parse_form, unread_forms
-from .extract.ruled_forms import find_ruled_forms, is_ruled_form, parse_ruled_form
-from .extract.tables import parse_pages, profile_score, title_matcher
+from .extract.forms import parse_form, unread_forms
+from .extract.ruled_forms import is_ruled_form, parse_ruled_form
+from .extract.sections import find_all_forms, profile_score, segment
+from .extract.tables import parse_pages
 from .extract.text_reader import split_pages
 from .normalize.columns import decide
 from .normalize.numbers import parse_amount
@@ -135,15 +136,6 @@ def read_pages(data: bytes, source: str, password: str | None = None,
     return split_pages(text), "text"
 
 
-def _find_forms(pages: list[Page], profile: Profile):
-    """The performance-target forms of a document (as printed) and the pages they claim."""
-    match_title = title_matcher(profile)
-    text_forms, ruled_forms = find_forms(pages, match_title), find_ruled_forms(pages, match_title)
-    claimed = {line.page for form in text_forms for line in form} | {
-        cell.page for form in ruled_forms for row in form for cell in row}
-    return text_forms, ruled_forms, claimed
-
-
 def _forms(pages: list[Page], found, doc_id: str, year: int | None):
     """Performance-target forms → (projects, sub-items, indicators, issues, checks, the
     pages the forms are printed on)."""
@@ -207,13 +199,15 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     """Given a document's pages, return its records, checks and findings (pure)."""
     started = time.perf_counter()
     profile = DOMAIN.choose(lambda p: profile_score(pages, p))
-    found_forms = _find_forms(pages, profile)
-    parsed = parse_pages(pages, profile, claimed=found_forms[2])
+    found_forms = find_all_forms(pages, profile)
+    # One segmentation of every page (extract.sections) that the tables and every validator read.
+    sections = segment(pages, profile, claimed=found_forms[2])
+    parsed = parse_pages(pages, profile, sections=sections)
     rows, layouts, prep_issues = prepare(parsed, profile)
     index = identity_builder.Index(rows, layouts, profile, fiscal_year=parsed.fiscal_year)
     identities, not_checked, structure_issues = identity_builder.build(index)
     # Every document's prose figures, narrative-only ones too (their cells then not checked).
-    figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}, profile)
+    figures = read_figures(pages, doc_id, {t.key for t in parsed.tables}, profile, sections)
     prose_identities, prose_not_checked = figure_identities(figures, index)
     identities += prose_identities
     not_checked += prose_not_checked
@@ -229,7 +223,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     # Every validator of the registry (prose, headings, tables, wording, passages …).
     checks, found = validators.run(validators.Context(
         pages=pages, parsed=parsed, profile=profile, index=index, rows=rows, assignments=decision.assignments,
-        identities=identities, checks=checks, doc_type=doc_type, projects=projects))
+        identities=identities, checks=checks, doc_type=doc_type, projects=projects, sections=sections))
     issues += found
     checks += form_checks
     issues += form_issues
@@ -248,7 +242,7 @@ def run(pages: list[Page], *, doc_id: str, source: str, source_kind: str) -> Res
     tables = [TableSummary(key=t.key, title=t.title, pages=t.pages, rows=t.rows, cells=cells.get(t.key, 0))
               for t in layouts.values()]
     # The 决算's execution sentences complete its prose figures (budget, final, rate, code).
-    prose_figures, execution_checks = execution_figures(pages, doc_id, [f for f, _ in figures], list(budget))
+    prose_figures, execution_checks = execution_figures(pages, doc_id, [f for f, _ in figures], list(budget), sections)
     checks += execution_checks
     records: dict[str, list[Record]] = {
         "documents": [document], "budget_lines": list(budget), "summary_lines": list(summary),

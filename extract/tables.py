@@ -1,88 +1,31 @@
 """Pages of lines → the document's tables (`ParsedDocument`).
 
-Segmentation first: titles (extract.titles, by grammar, with the document's profile)
-cut each page into table sections. A page's lines go to the table whose title is on that
-page; a page without a title but with data rows continues the table before it, unless a
-form claims the page. A section ends at the next title (known or not: a table no kind
-fits is kept as cells), at prose or a part heading printed below it, at a page of
-prose; table numbers on their own line and page numbers are no content; 目录 pages are
-no tables. Amount rows in a ruling that no section claims are reported (`unread`). Two
-layouts are handled without being told which one a document uses:
-- title first (published PDFs): lines after a title belong to it, lines before the first
-  title of a page continue the previous table;
-- title after the data (the raw text of seed 000): the rows of a page come first and its
-  title, unit and header cells after them, scrambled.
-Then each table is read: every table's cells with their header paths (extract.cells);
-for a profile read by lines, each line by the row grammar of the table's shape
-(extract.rows), every line that is not a row being header text used later to find the
-printed columns; for a profile read by cells, its rows from the cells by shape.
+The tables read their sections (extract.sections, the one segmentation stage: titles by
+grammar cut each page into table sections, a section ends at the next title, at prose
+or at a page of prose; 目录 pages and forms' pages are no tables). Each table section's
+lines are fed to its table; amount rows in a ruling that no section claims are reported
+(`unread`). Then each table is read: every table's cells with their header paths
+(extract.cells); for a profile read by lines, each line by the row grammar of the
+table's shape (extract.rows), every line that is not a row being header text used later
+to find the printed columns; for a profile read by cells, its rows from the cells by shape.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from ..domain import DOCUMENT, Profile
-from ..normalize.codes import CODE_PREFIX
-from ..normalize.numbers import looks_numeric
-from ..normalize.text import compact, fold, has_cjk, memo
-from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, SourceRow
+from ..normalize.text import compact, fold, has_cjk
+from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, Sections, SourceRow
 from . import rows as row_grammar
 from .cells import read_cells, shape_rows
 from .facts import document_facts
 from .ocr import OCR_HINT
-from .titles import PART_HEADING, Title, parse_title
+from .sections import UNIT as _UNIT
+from .sections import is_data_line, ruled_rows, segment
 
-# Matched on the compacted line: text layers space CJK out (`单位： 万 元`), and some write
-# `人民币万元` or `金额单位：`. `编制单位：` names the body, not the unit.
-_UNIT = re.compile(r"(?<!编制)(?<!预算)单位[:：](?:人民币)?(?P<unit>"
-                   + "|".join(sorted(DOCUMENT.units, key=len, reverse=True)) + ")")
 _UNIT_LINE = re.compile(r"(?<!编制)(?<!预算)单位[:：](?P<word>[^\d\s:：]{1,8})")
-MIN_CONTENTS_TITLES = 3
-PROSE_LINE = 20
-"""A line outside ruled rows at least this long, with a sentence's punctuation, is prose:
-it ends the table printed above it on the page."""
-_PROSE_PUNCT = re.compile(r"[，。；]")
-
-
-def title_matcher(profile: Profile):
-    """Given a profile, return `match(line) -> (table key, fiscal year) | None` for the
-    consumers that only need to know where a known table starts (forms)."""
-    def match(line: str) -> tuple[str, int | None] | None:
-        title = parse_title(line, profile)
-        return (title.key, title.year) if title and title.key else None
-    return match
-
-
-def profile_score(pages: list[Page], profile: Profile) -> int:
-    """How many distinct tables of the profile a document's title lines name."""
-    keys = {t.key for p in pages for line in p.lines if len(line) <= 80
-            and (t := parse_title(line, profile)) and t.key}
-    return len(keys)
-
-
-def _is_coded_line(line: str) -> bool:
-    m = CODE_PREFIX.match(fold(line))
-    return bool(m) and has_cjk(fold(line)[m.end():m.end() + 1])
-
-
-@memo
-def is_data_line(line: str) -> bool:
-    """True when a line looks like a table row of any shape (code, total, item or numbers)."""
-    line = fold(line)
-    m = CODE_PREFIX.match(line)
-    if m and has_cjk(line[m.end():m.end() + 1]):
-        return True
-    tokens = row_grammar.split_tokens(line)
-    if not tokens:
-        return False
-    if tokens == ["合计"]:
-        return True
-    if all(looks_numeric(t) or t in row_grammar.TOTAL_WORDS for t in tokens):
-        return any(looks_numeric(t) for t in tokens)
-    return looks_numeric(tokens[-1]) and any(has_cjk(t) for t in tokens)
 
 
 @dataclass
@@ -281,179 +224,40 @@ def _attach_wrapped_items(spec, page: int, lines: list[str], parsed: list[list[S
     return used
 
 
-_AMOUNT = re.compile(r"^[-(]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?$|^[-(]?\d+\.\d+\)?$")
-
-
-def _prints_amounts(lines: list[str]) -> bool:
-    """True when lines print table data: a coded row, an amount with a thousands
-    separator or decimals, or two numbers on one line. A table of contents prints only
-    one page number after each title."""
-    for line in lines:
-        tokens = fold(line).split()
-        if _is_coded_line(line) or any(_AMOUNT.match(t) for t in tokens):
-            return True
-        if sum(looks_numeric(t) and any(c.isdigit() for c in t) for t in tokens) >= 2:
-            return True
-    return False
-
-
-def _is_prose(page: Page, i: int) -> bool:
-    """A sentence printed outside any ruled row of a PDF page (not a table's note)."""
-    line = page.lines[i]
-    if page.bands and page.bands[i] is None and PART_HEADING.match(fold(line)):
-        return True  # `第三部分 …`: the document moves on to its next part
-    return (bool(page.bands) and page.bands[i] is None and len(line) >= PROSE_LINE
-            and bool(_PROSE_PUNCT.search(line)) and not compact(line).startswith(("注", "说明"))
-            and not any(note in fold(line) for note in DOCUMENT.empty_table_notes))
-
-
-def _cut_at_prose(page: Page, indices: list[int]) -> tuple[list[int], list[int]]:
-    """A table's lines on a page → (its lines, the prose after them): a table never
-    continues into the prose printed below it."""
-    seen_data = False
-    for n, i in enumerate(indices):
-        if (seen_data or PART_HEADING.match(fold(page.lines[i]))) and _is_prose(page, i):
-            return indices[:n], indices[n:]
-        seen_data = seen_data or is_data_line(page.lines[i])
-    return indices, []
-
-
-_NUMBER_LINE = re.compile(r"^(?:公开\d+表|附表\d+|附表[一二三四五六七八九十]+|表[一二三四五六七八九十\d]+)$")
-_PAGE_NUMBER = re.compile(r"^[-—–]?\s*\d{1,4}\s*[-—–]?$|^第\s*\d{1,4}\s*页$")
-
-
-def _furniture(page: Page, i: int) -> bool:
-    """A line that is no table's content: a table number printed on its own line above
-    its title (`公开 01 表`), or a page number outside the ruling."""
-    text = compact(page.lines[i])
-    if _NUMBER_LINE.match(text):
-        return True
-    return bool(page.bands) and page.bands[i] is None and bool(_PAGE_NUMBER.match(fold(page.lines[i])))
-
-
-def _segments(page: Page, profile: Profile) -> tuple[list[int], list[tuple[Title, str, list[int]]], list[int]]:
-    """Split a page's line indices into (lines continuing the previous table,
-    [(title, title line, lines)], prose lines after a table)."""
-    titles, wrapped = _titles(page.lines, profile)
-    head, segments, prose = _segments_of(page, titles)
-    keep = [i for i in range(len(page.lines)) if not _furniture(page, i) and i not in wrapped]
-    kept = set(keep)
-    return ([i for i in head if i in kept], [(t, line, [i for i in ls if i in kept]) for t, line, ls in segments],
-            prose)
-
-
-_TITLE_START = re.compile(r"(?:19|20)\d\d\s*年|^公开|^附表|^表|^[一二三四五六七八九十]+、")
-
-
-def _titles(lines: tuple[str, ...], profile: Profile) -> tuple[list[tuple[int, Title, str]], set[int]]:
-    """A page's title lines (index, title, text) and the indices of second lines of titles
-    wrapped over two lines (`2018年度江苏省高级人民法院一般公共预算` / `支出预算表`)."""
-    out, wrapped = [], set()
-    for i, line in enumerate(lines):
-        if i in wrapped:
-            continue
-        hit = parse_title(line, profile)
-        if ((hit is None or hit.key is None) and i + 1 < len(lines) and len(line) < 60
-                and _TITLE_START.search(line) and not is_data_line(line)):
-            alone = parse_title(lines[i + 1], profile)
-            joined = parse_title(line + lines[i + 1], profile)
-            if joined and joined.key and (alone is None or alone.key is None) and (hit or joined.year or joined.number):
-                out.append((i, joined, line + lines[i + 1]))
-                wrapped.add(i + 1)
-                continue
-        if hit:
-            out.append((i, hit, line))
-    return out, wrapped
-
-
-def _segments_of(page: Page, titles) -> tuple[list[int], list[tuple[Title, str, list[int]]], list[int]]:
-    lines = list(page.lines)
-    if len({t.key or t.name for _, t, _ in titles}) >= MIN_CONTENTS_TITLES and not _prints_amounts(lines):
-        titles = []  # a table of contents lists the titles without their tables
-    everything = list(range(len(lines)))
-    if not titles:
-        head, prose = _cut_at_prose(page, everything)
-        return head, [], prose
-    data = [i for i, line in enumerate(lines) if is_data_line(line)]
-    # A PDF prints a table's title above it; only raw text moves it below the rows.
-    title_first = bool(page.bands) or not data or titles[0][0] < data[0]
-    segments = []
-    prose: list[int] = []
-    if title_first:
-        head = everything[: titles[0][0]]
-        bounds = [t[0] for t in titles] + [len(lines)]
-        for (i, key, title), end in zip(titles, bounds[1:]):
-            mine, after = _cut_at_prose(page, everything[i + 1:end])
-            segments.append((key, title, mine))
-            prose += after
-        if page.bands:
-            # In a PDF only a unit line above the first title is that table's; ruled rows
-            # there continue the table of the page before, the rest is prose.
-            above = [i for i in head if page.bands[i] is None and _UNIT.search(compact(lines[i]))]
-            key, title, first = segments[0]
-            segments[0] = (key, title, above + first)
-            head = [i for i in head if i not in above]
-            head, _ = _cut_at_prose(page, head)  # prose above the first title ends nothing below it
-            return head, segments, prose
-        if not any(is_data_line(lines[i]) for i in head):
-            # A unit line or header printed above the title belongs to that table.
-            key, title, first = segments[0]
-            segments[0], head = (key, title, head + first), []
-        else:
-            head, after = _cut_at_prose(page, head)
-            prose += after
-        return head, segments, prose
-    start = 0
-    for n, (i, key, title) in enumerate(titles):
-        end = len(lines) if n == len(titles) - 1 else i
-        segments.append((key, title, everything[start:i] + everything[i + 1:end]))
-        start = i + 1
-    return [], segments, prose
-
-
-def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()) -> ParsedDocument:
+def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozenset(),
+                sections: Sections | None = None) -> ParsedDocument:
     """Given a document's pages, its layout profile and the pages other sections claim
-    (forms), return its tables (classified and not), metadata, page regions of amount
-    rows no table claims, and what could not be read. A claimed page continues no table."""
+    (forms), or its sections already cut (extract.sections.segment), return its tables
+    (classified and not), metadata, page regions of amount rows no table claims, what
+    could not be read, and the sections. A claimed page continues no table."""
+    if sections is None:
+        sections = segment(pages, profile, claimed)
     issues: list[ParseIssue] = []
-    accs: dict[str, _Acc] = {}
-    unclassified: list[_Acc] = []
-    current: _Acc | None = None
-    years: Counter[int] = Counter()
+    accs: dict[int, _Acc] = {}
     unread: list[tuple[int, str]] = []
     title_lines: list[str] = []
     for page in pages:
-        head, segments, prose = _segments(page, profile)
         if page.problem:
             issues.append(ParseIssue(
                 rule=page.problem, severity="error", page=page.number,
                 message=f"page {page.number}: " + (f"no text layer (a scan or an image); its content is not read: "
                                                    f"OCR reads it ({OCR_HINT})" if page.problem == "no_text_layer"
                                                    else "its fonts have no Unicode mapping; its text is not read")))
-        head_data = [i for i in head if is_data_line(page.lines[i])]
-        ruled_head = bool(page.bands) and any(page.bands[i] is not None for i in head)
-        if page.number in claimed:
-            current, head, head_data = None, [], []  # a form's page: read by the form reader
-        if head and current is not None and (head_data or ruled_head):
-            _feed(current, page, head, issues, profile)
-        elif head_data and _ruled_rows(page, head_data):
-            unread.append((page.number, page.lines[head_data[0]]))
-        elif not segments and not head_data and not page.problem:
-            current = None  # a prose page ends the table before it
-        for title, line, lines in segments:
-            title_lines.append(line)
-            if title.year:
-                years[title.year] += 1
-            if title.key is None:
-                current = _Acc(key=None, title=line)
-                unclassified.append(current)
-            else:
-                current = accs.setdefault(title.key, _Acc(key=title.key, title=line))
-            _feed(current, page, lines, issues, profile)
-        if prose:
-            current = None
-    tables = [_finish(acc, profile, issues) for acc in accs.values()]
-    others = [_finish(acc, profile, issues) for acc in unclassified]
+        for section in sections.on(page.number):
+            if section.kind != "table":
+                continue
+            if section.table is None:
+                data = [i for i in section.lines if is_data_line(page.lines[i])]
+                if data and ruled_rows(page, data):
+                    unread.append((page.number, page.lines[data[0]]))
+                continue
+            if section.heading:
+                title_lines.append(section.title)
+            acc = accs.setdefault(section.table, _Acc(key=section.key, title=section.title))
+            _feed(acc, page, list(section.content), issues, profile)
+    ordered = [accs[n] for n in sorted(accs)]
+    tables = [_finish(acc, profile, issues) for acc in ordered if acc.key is not None]
+    others = [_finish(acc, profile, issues) for acc in ordered if acc.key is None]
     facts = document_facts([line for p in pages for line in p.lines], title_lines)
     return ParsedDocument(
         pages=len(pages),
@@ -464,14 +268,8 @@ def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozens
         issues=tuple(issues),
         unclassified=tuple(others),
         unread=tuple(unread),
+        sections=sections.all,
     )
-
-
-def _ruled_rows(page: Page, indices: list[int]) -> bool:
-    """Amount rows printed inside a ruling (a PDF table), or two or more of them in raw text."""
-    if page.bands:
-        return any(page.bands[i] is not None for i in indices)
-    return len(indices) >= 2
 
 
 def _finish(acc: _Acc, profile: Profile, issues: list[ParseIssue]) -> ParsedTable:

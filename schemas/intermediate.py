@@ -139,6 +139,97 @@ class ParseIssue(_Data):
     code: str | None = None
 
 
+SectionKind = Literal["cover", "contents", "prose", "table", "form", "blank"]
+
+
+class Section(_Data):
+    """One region of a page as the segmentation stage (extract.sections) decided it, the
+    one answer every reader of the document takes: the tables read their table sections,
+    the forms their form pages, the prose rules and prose figures the prose, the heading
+    checks the headings.
+
+    - cover: a leading page that prints no sentence (the document's name, body, date);
+    - contents: a 目录 page (titles with page numbers, no table);
+    - prose: text outside any table (a sentence's lines wrapped after an amount too);
+    - table: a table's lines on this page: its title (`heading`), unit, header, rows and
+      notes (`notes`, running text the prose rules read too); `table` None for amount rows
+      no title claims (in a ruling: `unread_table`);
+    - form: a page a performance-target form claims (read by extract.forms);
+    - blank: a page without any line.
+    Table numbers on their own line and page numbers are in no section."""
+
+    page: int
+    kind: SectionKind
+    lines: tuple[int, ...]
+    """The page's line indices, in printed order."""
+    heading: tuple[int, ...] = ()
+    """A table section that starts its table on this page: its title's lines (two when
+    the title wraps); () when it continues a table from the page before."""
+    notes: tuple[int, ...] = ()
+    """A table section: the lines of the notes printed under its rows (`注：…`)."""
+    table: int | None = None
+    """The table's index in `ParsedDocument.all_tables` (classified tables, then the
+    unclassified)."""
+    key: str | None = None
+    """The table's kind (None: unclassified, or amount rows no title claims)."""
+    title: str | None = None
+    """The title as printed: this section's own title line(s) where it has a heading,
+    else its table's."""
+
+    @property
+    def content(self) -> tuple[int, ...]:
+        """The section's lines without its heading."""
+        return tuple(i for i in self.lines if i not in self.heading) if self.heading else self.lines
+
+
+TEXT_KINDS: tuple[SectionKind, ...] = ("cover", "contents", "prose")
+"""The sections of running text: what the prose rules, prose figures and heading checks
+read, with the tables' notes (never a table's title, header cells or rows, never a form)."""
+
+
+class Sections:
+    """A document's sections indexed by page and line (built once, read by every
+    validator)."""
+
+    def __init__(self, sections: tuple[Section, ...] | list[Section]):
+        self.all: tuple[Section, ...] = tuple(sections)
+        self._on: dict[int, list[Section]] = {}
+        self._at: dict[tuple[int, int], Section] = {}
+        for s in self.all:
+            self._on.setdefault(s.page, []).append(s)
+            for i in s.lines:
+                self._at[(s.page, i)] = s
+        self._lines: dict[tuple[int, tuple[str, ...]], tuple[int, ...]] = {}
+
+    def on(self, page: int) -> list[Section]:
+        """The sections of one page, in the order they were made."""
+        return self._on.get(page, [])
+
+    def of(self, page: int, line: int) -> Section | None:
+        """The section a page's line is in (None for a table number or page number)."""
+        return self._at.get((page, line))
+
+    def lines(self, page: int, kinds: tuple[SectionKind, ...] = TEXT_KINDS) -> tuple[int, ...]:
+        """The line indices of a page that are in sections of `kinds` (and, with the text
+        kinds, the tables' notes), in printed order."""
+        key = (page, kinds)
+        if key not in self._lines:
+            notes = "prose" in kinds
+            self._lines[key] = tuple(sorted(i for s in self.on(page) for i in (
+                s.lines if s.kind in kinds else s.notes if notes else ())))
+        return self._lines[key]
+
+    def texts(self, page: Page, kinds: tuple[SectionKind, ...] = TEXT_KINDS) -> list[str]:
+        """The texts of a page's lines in sections of `kinds` (with the text kinds, the
+        tables' notes too), in printed order."""
+        return [page.lines[i] for i in self.lines(page.number, kinds)]
+
+    def table_key(self, page: int, line: int) -> str | None:
+        """The kind of the table a page's line is printed in, None outside any table."""
+        s = self._at.get((page, line))
+        return s.key if s is not None and s.kind == "table" else None
+
+
 class ParsedDocument(_Data):
     pages: int
     department: str | None
@@ -150,6 +241,13 @@ class ParsedDocument(_Data):
     """Tables printed under a title no table kind fits: their cells only."""
     unread: tuple[tuple[int, str], ...] = ()
     """(page, first line) of page regions holding amount rows that no table claims."""
+    sections: tuple[Section, ...] = ()
+    """Every region of every page (extract.sections), the tables' sections among them."""
+
+    @property
+    def all_tables(self) -> tuple[ParsedTable, ...]:
+        """The classified tables, then the unclassified: what `Section.table` indexes."""
+        return self.tables + self.unclassified
 
 
 Assignment = tuple[str, ...]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import yusuan
 from yusuan.domain import DOMAIN, Profile
-from yusuan.extract.tables import profile_score
+from yusuan.extract.sections import profile_score
 from yusuan.extract.titles import parse_title
 from yusuan.pipeline import read_pages
 

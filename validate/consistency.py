@@ -11,7 +11,8 @@ from collections import Counter
 
 from ..domain import DOCUMENT, Profile
 from ..normalize.text import compact, fold
-from ..schemas.intermediate import Page, ParsedDocument, ParseIssue
+from ..extract.sections import sections_of
+from ..schemas.intermediate import Page, ParsedDocument, ParseIssue, Sections
 from .catalogue import issue
 from .wording import words
 
@@ -19,13 +20,25 @@ MAX_HEADING = 60
 """Longer lines are prose, not headings."""
 
 
-def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) -> list[ParseIssue]:
-    """Headings that name another body than the others, or another year than the
-    document's; in final accounts, year-end statements dated another year."""
+def _headings(page: Page, sections: Sections) -> list[str]:
+    """The lines of a page that may be headings: its running text and its tables' titles
+    (never a table's header cells, rows or notes, never a form)."""
+    lines = set(sections.lines(page.number))
+    lines.update(i for s in sections.on(page.number) if s.kind == "table" for i in s.heading)
+    return [page.lines[i] for i in sorted(lines)]
+
+
+def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str,
+                   sections: Sections | None = None) -> list[ParseIssue]:
+    """Headings (of the running text and the tables' titles: the document's sections,
+    extract.sections; cut here when not given) that name another body than the others, or
+    another year than the document's; in final accounts, year-end statements of the prose
+    dated another year."""
+    sections = sections or sections_of(pages)
     issues: list[ParseIssue] = []
     named: list[tuple[int, str, str]] = []
     for page in pages:
-        for line in page.lines:
+        for line in _headings(page, sections):
             text = fold(line)
             if len(text) > MAX_HEADING:
                 continue
@@ -46,7 +59,7 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) ->
                 issues.append(issue("body_mismatch", page=number, line=line, name=name, usual=usual))
     if doc_type == "final_accounts" and fiscal_year:
         for page in pages:
-            text = fold("".join(page.lines))
+            text = fold("".join(sections.texts(page)))
             for pattern in DOCUMENT.year_end_res:
                 for m in pattern.finditer(text):
                     if int(m.group("year")) != fiscal_year:
@@ -55,10 +68,13 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str) ->
     return issues
 
 
-def _noted_empty(table, pages: list[Page]) -> bool:
-    """True when a note on the table's pages says it has nothing to print."""
+def _noted_empty(index: int, parsed: ParsedDocument, pages: list[Page]) -> bool:
+    """True when a note printed in the table's own sections (not another table's on its
+    page) says it has nothing to print."""
     note = words().empty_table_note
-    return any(note.search(compact(line)) for page in pages if page.number in table.pages for line in page.lines)
+    by_number = {p.number: p for p in pages}
+    return any(note.search(compact(by_number[s.page].lines[i])) for s in parsed.sections
+               if s.table == index and s.page in by_number for i in s.lines)
 
 
 def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile,
@@ -81,8 +97,8 @@ def check_tables(parsed: ParsedDocument, doc_type: str, profile: Profile,
                     year=parsed.fiscal_year, doc_type=doc_type,
                     excerpt=f" (the document prints {printed} of the {len(required)} tables of its kind: an excerpt)"
                     if excerpt else ""))
-    for table in parsed.tables:
+    for index, table in enumerate(parsed.tables):
         # A 合计 row with no amount is no content: the table prints nothing.
-        if not any(row.tokens for row in table.rows) and not table.empty_note and not _noted_empty(table, pages):
+        if not any(row.tokens for row in table.rows) and not table.empty_note and not _noted_empty(index, parsed, pages):
             issues.append(issue("table_without_rows", table=table.key, page=table.pages[0]))
     return issues

@@ -27,7 +27,8 @@ from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
 from ..schemas.arrow import fits
-from ..schemas.intermediate import Check, Page
+from ..extract.sections import sections_of
+from ..schemas.intermediate import Check, Page, Sections
 from ..schemas.records import BudgetLine, ProseFigure
 from .prose import _path_parts
 
@@ -77,14 +78,16 @@ class Execution:
     """Comparison words printed after the figures."""
 
 
-def read_executions(pages: list[Page]) -> list[Execution]:
-    """Given a document's pages, return every execution sentence it prints, in order.
+def read_executions(pages: list[Page], sections: Sections | None = None) -> list[Execution]:
+    """Given a document's pages and its sections (extract.sections; cut here when not
+    given), return every execution sentence its prose prints, in order.
 
-    The pages are read as one text (an item may begin on one page and end on the next);
-    a figure's page is the page its 支出决算 amount is printed on."""
+    The prose of the pages is read as one text (an item may begin on one page and end on
+    the next); a figure's page is the page its 支出决算 amount is printed on."""
+    sections = sections or sections_of(pages)
     texts, starts, numbers = [], [0], []
     for page in pages:
-        text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
+        text = "".join(sections.texts(page))  # prose lines are cut at the margin, mid-sentence
         texts.append(text)
         starts.append(starts[-1] + len(text))
         numbers.append(page.number)
@@ -223,10 +226,11 @@ def _word_checks(ex: Execution) -> list[Check]:
     return out
 
 
-def execution_figures(pages: list[Page], doc_id: str, figures: list[ProseFigure],
-                      lines: list[BudgetLine]) -> tuple[list[ProseFigure], list[Check]]:
-    """Given a document's pages, its prose figures and its budget lines, return the prose
-    figures with each execution sentence's budget_amount, final_amount, rate and code
+def execution_figures(pages: list[Page], doc_id: str, figures: list[ProseFigure], lines: list[BudgetLine],
+                      sections: Sections | None = None) -> tuple[list[ProseFigure], list[Check]]:
+    """Given a document's pages, its prose figures, its budget lines and its sections
+    (extract.sections; cut here when not given), return the prose figures with each
+    execution sentence's (in the prose sections) budget_amount, final_amount, rate and code
     (the figure that already restates its 支出决算 is completed, else a figure is added),
     and the checks of its rates and comparison words."""
     out = list(figures)
@@ -238,7 +242,7 @@ def execution_figures(pages: list[Page], doc_id: str, figures: list[ProseFigure]
     for i, f in enumerate(out):
         if f.budget_amount is None:
             open_figures.setdefault((f.page, f.amount, f.raw), []).append(i)
-    for ex in read_executions(pages):
+    for ex in read_executions(pages, sections):
         budget, final = _amount(ex.budget_raw), _amount(ex.final_raw)
         if budget is None or final is None:
             continue

@@ -13,7 +13,8 @@
 
 Numbers contradicting numbers are checks (errors beyond rounding, `rounding` warnings
 within it); words contradicting numbers or names are warnings. Every pattern is data
-(domain/prose.toml `[passages]`). Pure functions over pages and the decided rows.
+(domain/prose.toml `[passages]`). Pure functions over the running text of the pages (their
+prose sections, extract.sections) and the decided rows.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
 from ..schemas.arrow import fits
-from ..schemas.intermediate import Assignment, Check, Page, ParseIssue, Row
+from ..schemas.intermediate import Assignment, Check, Page, ParseIssue, Row, Sections
 from ..schemas.records import ProjectRecord
 from .catalogue import issue
 from .convention import ROUND, TRUNCATE
-from .wording import _is_prose, _norm
+from .wording import _norm
 
 UNIT = "万元"
 WAN = factor(UNIT)
@@ -94,14 +95,14 @@ def words() -> _Words:
 
 
 class _Stream:
-    """The document's prose lines joined, spaces around Chinese characters removed, with
-    the page of every position."""
+    """The document's running text (its prose sections) joined, spaces around Chinese
+    characters removed, with the page of every position."""
 
-    def __init__(self, pages: list[Page]):
+    def __init__(self, pages: list[Page], sections: Sections):
         parts, self._starts, self._pages = [], [], []
         pos = 0
         for page in pages:
-            text = "".join(_norm(line) for line in page.lines if _is_prose(line))
+            text = "".join(_norm(line) for line in sections.texts(page))
             parts.append(text)
             self._starts.append(pos)
             self._pages.append(page.number)
@@ -430,14 +431,19 @@ def _forms(stream: _Stream, projects: list[ProjectRecord]) -> list[ParseIssue]:
     return out
 
 
-def _part_lines(pages: list[Page]) -> list[Check]:
-    """A `其中：` part printed on the line under its total, larger than the total."""
+def _part_lines(pages: list[Page], sections: Sections) -> list[Check]:
+    """A `其中：` part printed on the line under its total, larger than the total, outside
+    the tables (a form's money fields, a list in the prose: a table's rows are checked by
+    its identities)."""
     w = words()
     out = []
     for page in pages:
-        for above, line in zip(page.lines, page.lines[1:]):
-            part, total = w.part_line.match(line), w.total_line.search(above)
-            if not part or not total or w.part_line.match(above):
+        for i, (above, line) in enumerate(zip(page.lines, page.lines[1:])):
+            part = w.part_line.match(line)
+            if not part or _in_table(sections, page.number, i) or _in_table(sections, page.number, i + 1):
+                continue
+            total = w.total_line.search(above)
+            if not total or w.part_line.match(above):
                 continue  # a part under another part is a part of the same total
             amount, whole = _amount(part.group("amount")), _amount(total.group("amount"))
             if amount is None or whole is None:
@@ -452,13 +458,19 @@ def _part_lines(pages: list[Page]) -> list[Check]:
     return out
 
 
+def _in_table(sections: Sections, page: int, line: int) -> bool:
+    """True when a page's line is in a titled table's section."""
+    s = sections.of(page, line)
+    return s is not None and s.kind == "table" and s.table is not None
+
+
 def check_passages(pages: list[Page], index, rows: list[Row], assignments: dict[int, Assignment],
-                   projects: list[ProjectRecord]) -> list[Check | ParseIssue]:
-    """Given a document's pages, its row index with the decided columns and its projects,
-    return the checks and issues of its passages."""
-    stream = _Stream(pages)
+                   projects: list[ProjectRecord], sections: Sections) -> list[Check | ParseIssue]:
+    """Given a document's pages, its row index with the decided columns, its projects and
+    its sections (extract.sections), return the checks and issues of its passages."""
+    stream = _Stream(pages, sections)
     if not stream.text:
         return []
     item_checks, item_issues = _items(stream, index)
     return [*_share_checks(stream), *_implied(stream), *item_checks, *_reasons(stream), *item_issues,
-            *_list_items(stream, index, rows, assignments), *_forms(stream, projects), *_part_lines(pages)]
+            *_list_items(stream, index, rows, assignments), *_forms(stream, projects), *_part_lines(pages, sections)]

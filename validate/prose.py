@@ -31,7 +31,8 @@ from ..normalize.numbers import half_unit, parse_amount
 from ..normalize.text import compact
 from ..normalize.units import factor
 from ..schemas.arrow import fits
-from ..schemas.intermediate import Check, Identity, Page
+from ..extract.sections import sections_of
+from ..schemas.intermediate import Check, Identity, Page, Sections
 from ..schemas.records import ProseFigure
 from .identities import Index, _Missing, _resolve
 
@@ -116,12 +117,12 @@ def _word_of(spec: _Spec, printed: str) -> str:
     return next((w for w in spec.words if compact(w) == printed), printed)
 
 
-def _kinds_of(pages: list[Page], tables: set[str]) -> set[str]:
-    """The document's kinds: those of its tables, else the kind whose words its text
-    prints most (none when it prints none)."""
+def _kinds_of(pages: list[Page], tables: set[str], sections: Sections) -> set[str]:
+    """The document's kinds: those of its tables, else the kind whose words its running
+    text prints most (none when it prints none)."""
     if tables:
         return {TABLES[t].doc_type for t in tables if t in TABLES}
-    text = compact("".join(line for page in pages for line in page.lines))
+    text = compact("".join(line for page in pages for line in sections.texts(page)))
     counts = {kind: len(regex.findall(text)) for kind, regex in _KINDS.items()}
     best = max(counts.values(), default=0)
     return {kind for kind, n in counts.items() if n == best} if best else set()
@@ -143,10 +144,11 @@ def _layouts_of(profile: Profile | None) -> tuple[dict[str, TableSpec], ...]:
     return (profile.tables,) if profile is not None else tuple(p.tables for p in DOMAIN.profiles.values())
 
 
-def read_figures(pages: list[Page], doc_id: str, tables: set[str],
-                 profile: Profile | None = None) -> list[tuple[ProseFigure, tuple[CellRef, ...]]]:
-    """Given pages, the tables the document prints and (best) its layout profile, return
-    every prose figure with the cells it may restate, in order of preference.
+def read_figures(pages: list[Page], doc_id: str, tables: set[str], profile: Profile | None = None,
+                 sections: Sections | None = None) -> list[tuple[ProseFigure, tuple[CellRef, ...]]]:
+    """Given pages, the tables the document prints, (best) its layout profile and its
+    sections (extract.sections; cut here when not given), return every figure its prose
+    sections print with the cells it may restate, in order of preference.
 
     Run it on every document, tables or not: a narrative-only document's figures are
     records too (its kind is read from its words; its cells are then not checked). One
@@ -154,7 +156,9 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str],
     it, the first whose cells fit the document's layout gives the label, and the cells
     of all of them are kept in that order.
     """
-    kinds = _kinds_of(pages, tables)
+    if sections is None:
+        sections = sections_of(pages, profile)
+    kinds = _kinds_of(pages, tables, sections)
     if not kinds:
         return []
     layouts = _layouts_of(profile)
@@ -167,13 +171,14 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str],
 
     out = []
     for page in pages:
-        text = "".join(page.lines)  # prose lines are cut at the margin, mid-sentence
+        prose = sections.texts(page)
+        text = "".join(prose)  # prose lines are cut at the margin, mid-sentence
         if not _STATES_AMOUNT.search(text):
             continue
-        broken = "\n".join(page.lines)
+        broken = "\n".join(prose)
         # Positions in `broken` → positions in `text` (one line break less per line before).
         starts = [0]
-        for line in page.lines:
+        for line in prose:
             starts.append(starts[-1] + len(line) + 1)
 
         def plain(pos: int) -> int:
@@ -350,12 +355,14 @@ _QUOTED = re.compile(r"“([^”]+)”")
 _DOWN = ("减少", "下降")
 
 
-def check_changes(pages: list[Page]) -> list[Check]:
-    """Year-on-year changes in the prose: the printed % must agree with the two printed
-    amounts, each taken to its printed precision (an interval test, exact in Decimal)."""
+def check_changes(pages: list[Page], sections: Sections | None = None) -> list[Check]:
+    """Year-on-year changes in the prose (its sections, extract.sections; cut here when
+    not given): the printed % must agree with the two printed amounts, each taken to its
+    printed precision (an interval test, exact in Decimal)."""
+    sections = sections or sections_of(pages)
     checks = []
     for page in pages:
-        text = "".join(page.lines)
+        text = "".join(sections.texts(page))
         for pattern in CHANGE_PATTERNS:
             for m in pattern.finditer(text):
                 quoted = _QUOTED.findall(text[:m.start()])
@@ -387,16 +394,18 @@ def check_changes(pages: list[Page]) -> list[Check]:
     return checks
 
 
-def check_comparisons(pages: list[Page]) -> list[Check]:
-    """Words comparing a final amount with its budget (决算数大于/小于/等于预算数, 基本持平)
-    must agree with the two printed amounts, each to its printed precision. A warning:
-    the prose contradicts itself, the tables are untouched."""
+def check_comparisons(pages: list[Page], sections: Sections | None = None) -> list[Check]:
+    """Words of the prose (its sections, extract.sections; cut here when not given)
+    comparing a final amount with its budget (决算数大于/小于/等于预算数, 基本持平) must
+    agree with the two printed amounts, each to its printed precision. A warning: the
+    prose contradicts itself, the tables are untouched."""
     spec = COMPARISON
     if spec is None:
         return []
+    sections = sections or sections_of(pages)
     checks = []
     for page in pages:
-        text = "".join(page.lines)
+        text = "".join(sections.texts(page))
         for m in spec.regex.finditer(text):
             try:
                 budget, final = parse_amount(m.group("budget")), parse_amount(m.group("final"))

@@ -1,7 +1,7 @@
 """The validators of a document, registered in one list that the pipeline runs.
 
-A validator is a pure function over the document's `Context` (its pages, what was parsed,
-the decided rows and the identities' checks) that returns `Check`s (a claim of the
+A validator is a pure function over the document's `Context` (its pages and their
+sections, what was parsed, the decided rows and the identities' checks) that returns `Check`s (a claim of the
 document tested: pass | fail | rounding | not checked) and `ParseIssue`s (a slip found).
 `run` calls every validator of `VALIDATORS` in order and hands back what they found;
 `catalogue.findings` then makes the findings, every message from domain/rules.toml.
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ..domain import Profile
-from ..schemas.intermediate import Assignment, Check, Identity, Page, ParsedDocument, ParseIssue, Row
+from ..schemas.intermediate import Assignment, Check, Identity, Page, ParsedDocument, ParseIssue, Row, Sections
 from ..schemas.records import ProjectRecord
 from . import codes, convention, passages
 from .catalogue import issue
@@ -38,6 +38,13 @@ class Context:
     checks: list[Check]
     doc_type: str | None
     projects: list[ProjectRecord] = field(default_factory=list)
+    sections: Sections | None = None
+    """The pages' sections (extract.sections): what each validator reads of the pages.
+    None: made from `parsed.sections`."""
+
+    def __post_init__(self):
+        if self.sections is None:
+            object.__setattr__(self, "sections", Sections(self.parsed.sections))
 
     @property
     def fiscal_year(self) -> int | None:
@@ -50,17 +57,17 @@ Validator = Callable[[Context], Found]
 
 def _changes(ctx: Context) -> Found:
     """Year-on-year changes of the prose against their two amounts (documents with tables)."""
-    return check_changes(ctx.pages) if ctx.parsed.tables else []
+    return check_changes(ctx.pages, ctx.sections) if ctx.parsed.tables else []
 
 
 def _comparisons(ctx: Context) -> Found:
     """决算数大于/小于/等于预算数 against the two amounts (documents with tables)."""
-    return check_comparisons(ctx.pages) if ctx.parsed.tables else []
+    return check_comparisons(ctx.pages, ctx.sections) if ctx.parsed.tables else []
 
 
 def _headings(ctx: Context) -> Found:
     """Headings naming another body or year; in 决算, year-end dates of another year."""
-    return check_headings(ctx.pages, ctx.fiscal_year, ctx.doc_type) if ctx.doc_type else []
+    return check_headings(ctx.pages, ctx.fiscal_year, ctx.doc_type, ctx.sections) if ctx.doc_type else []
 
 
 def _tables(ctx: Context) -> Found:
@@ -70,7 +77,8 @@ def _tables(ctx: Context) -> Found:
 
 def _wording(ctx: Context) -> Found:
     """The wording rules, on every page (narrative-only documents too)."""
-    return check_wording(ctx.pages, ctx.fiscal_year, ctx.parsed.scope, department=ctx.parsed.department)
+    return check_wording(ctx.pages, ctx.fiscal_year, ctx.parsed.scope, department=ctx.parsed.department,
+                         sections=ctx.sections)
 
 
 def _codes(ctx: Context) -> Found:
@@ -81,7 +89,7 @@ def _codes(ctx: Context) -> Found:
 
 def _passages(ctx: Context) -> Found:
     """The prose against itself: shares, parts, one amount stated twice, reasons, copies."""
-    return passages.check_passages(ctx.pages, ctx.index, ctx.rows, ctx.assignments, ctx.projects)
+    return passages.check_passages(ctx.pages, ctx.index, ctx.rows, ctx.assignments, ctx.projects, ctx.sections)
 
 
 def _clipped(ctx: Context) -> Found:

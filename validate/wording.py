@@ -6,8 +6,12 @@ with the budget's own year, a project period outside the year, empty-table notes
 name another fund, sections that say nothing, the body's name misprinted, stock phrases
 printed short of a character (validate/phrases.py), blank pages.
 
-One pure function over pages, `check_wording`, → `ParseIssue`s, all warnings. What each
-rule looks for is data (domain/wording.toml); every rule is in domain/rules.toml.
+One pure function over pages and their sections (extract.sections), `check_wording`, →
+`ParseIssue`s, all warnings. The rules over prose read the running text only (cover, 目录,
+prose sections: never a table's title, header cells, rows or notes, never a form); the
+rules over every line (`lines = "all"`: misprints in a table's row names, outdated class
+names) name the table each line's section is in. What each rule looks for is data
+(domain/wording.toml); every rule is in domain/rules.toml.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..domain import DOCUMENT, DOMAIN
-from ..extract.tables import is_data_line, title_matcher
+from ..domain import DOCUMENT
+from ..extract.sections import sections_of
 from ..normalize.text import clean, compact
-from ..schemas.intermediate import Page, ParseIssue
+from ..schemas.intermediate import TEXT_KINDS, Page, ParseIssue, Sections
 from .catalogue import issue
 from .phrases import check_phrases, dictionary
 
@@ -141,27 +145,16 @@ def _norm(line: str) -> str:
     return _CJK_SPACE.sub("", clean(line))
 
 
-_SENTENCE_MARK = re.compile(r"[，。；]")
-
-
-@lru_cache(maxsize=1 << 14)
-def _is_prose(line: str) -> bool:
-    """A line of text, not a table row: no row's shape (amounts, a code), or a sentence's
-    punctuation (a prose line may end with an amount: `…收入支出总计增加 1062.85`)."""
-    return not is_data_line(line) or bool(_SENTENCE_MARK.search(line))
-
-
 class _Text:
-    """One page's lines joined without a separator, with each character's line."""
+    """Some of one page's lines (those of its sections a rule reads) joined without a
+    separator, with each character's line."""
 
-    def __init__(self, page: Page, prose_only: bool):
+    def __init__(self, page: Page, lines):
         self.page = page.number
         parts, starts, kept = [], [], []
         pos = 0
-        for index, line in enumerate(page.lines):
-            if prose_only and not _is_prose(line):
-                continue
-            text = _norm(line)
+        for index in lines:
+            text = _norm(page.lines[index])
             parts.append(text)
             starts.append(pos)
             kept.append(index)
@@ -186,32 +179,10 @@ def _quote(text: str, start: int, end: int) -> str:
     return f"{lead}{text[max(0, start - CONTEXT):end + CONTEXT]}{tail}"
 
 
-class _Tables:
-    """The table a page's title names (for findings on a table's rows), looked up lazily."""
-
-    def __init__(self, pages: list[Page]):
-        self._pages = {p.number: p for p in pages}
-        self._known: dict[int, str | None] = {}
-        self._matchers = [title_matcher(p) for p in DOMAIN.profiles.values()]
-
-    def of_line(self, number: int, line: int | None) -> str | None:
-        """The table of a page's line when that line is one of the table's rows, else None."""
-        if line is None or not is_data_line(self._pages[number].lines[line]):
-            return None
-        return self.of(number)
-
-    def of(self, number: int) -> str | None:
-        if number not in self._known:
-            key = None
-            for line in self._pages[number].lines[:8]:
-                for match in self._matchers:
-                    if len(line) <= 80 and (got := match(line)):
-                        key = got[0]
-                        break
-                if key:
-                    break
-            self._known[number] = key
-        return self._known[number]
+def _table_of(sections: Sections, t: _Text, pos: int) -> str | None:
+    """The table (key) of the line a text's character is printed on, None outside tables."""
+    line = t.line_of(pos)
+    return None if line is None else sections.table_key(t.page, line)
 
 
 def _issue(rule: str, page: int | None, table: str | None = None, code: str | None = None, **fields) -> ParseIssue:
@@ -229,7 +200,7 @@ def _kind(pages: list[Page]) -> str:
     return "final" if counts["决算"] > counts["预算"] else "budget"
 
 
-def _patterns(texts: dict[str, list[_Text]], scope: str | None, tables: _Tables) -> list[ParseIssue]:
+def _patterns(texts: dict[str, list[_Text]], scope: str | None, sections: Sections) -> list[ParseIssue]:
     out = []
     for p in words().patterns:
         if p.scope and p.scope != scope:
@@ -242,7 +213,7 @@ def _patterns(texts: dict[str, list[_Text]], scope: str | None, tables: _Tables)
                 first.setdefault(m.group(0), (m.start(), m.end()))
             for found, count in seen.items():
                 start, end = first[found]
-                table = tables.of_line(t.page, t.line_of(start)) if p.lines == "all" else None
+                table = _table_of(sections, t, start) if p.lines == "all" else None
                 should = f"; should read {p.should.format(found)}" if p.should else ""
                 times = f" ({count} times on the page)" if count > 1 else ""
                 out.append(_issue(p.rule, t.page, table, quote=_quote(t.text, start, end), what=p.what,
@@ -305,7 +276,7 @@ def _brackets(texts: list[_Text]) -> list[ParseIssue]:
     return out
 
 
-def _outdated(texts: list[_Text], fiscal_year: int | None, tables: _Tables) -> list[ParseIssue]:
+def _outdated(texts: list[_Text], fiscal_year: int | None, sections: Sections) -> list[ParseIssue]:
     if not fiscal_year:
         return []
     w = words()
@@ -317,7 +288,7 @@ def _outdated(texts: list[_Text], fiscal_year: int | None, tables: _Tables) -> l
             pos = t.text.find(old)
             if pos < 0:
                 continue
-            table = tables.of_line(t.page, t.line_of(pos))
+            table = _table_of(sections, t, pos)
             count = t.text.count(old)
             times = f" ({count} times on the page)" if count > 1 else ""
             out.append(_issue(w.outdated_rule, t.page, table, quote=_quote(t.text, pos, pos + len(old)), old=old,
@@ -349,11 +320,10 @@ def _comparison_years(texts: list[_Text], fiscal_year: int | None, kind: str) ->
     return out
 
 
-def _level(pages: list[Page], texts: list[_Text]) -> list[ParseIssue]:
+def _level(texts: list[_Text]) -> list[ParseIssue]:
     """The government level the cover names against the level the definitions name."""
     w = words()
-    declared = Counter(m.group("level") for p in pages for line in p.lines
-                       for m in w.level_declared.finditer(compact(line)))
+    declared = Counter(m.group("level") for t in texts for m in w.level_declared.finditer(t.text))
     if not declared:
         return []
     level = declared.most_common(1)[0][0]
@@ -368,9 +338,9 @@ def _level(pages: list[Page], texts: list[_Text]) -> list[ParseIssue]:
     return out
 
 
-def _empty_notes(pages: list[Page], fiscal_year: int | None) -> list[ParseIssue]:
-    """An empty-table note that speaks of another fund than its table's title, or of
-    another year than the document's."""
+def _empty_notes(pages: list[Page], fiscal_year: int | None, sections: Sections) -> list[ParseIssue]:
+    """An empty-table note that speaks of another fund than the title of the table whose
+    section it is printed in, or of another year than the document's."""
     w = words()
     out = []
     for page in pages:
@@ -378,34 +348,40 @@ def _empty_notes(pages: list[Page], fiscal_year: int | None) -> list[ParseIssue]
         for i, line in enumerate(lines):
             if not any(note in line for note in DOCUMENT.empty_table_notes):
                 continue
+            section = sections.of(page.number, i)
+            mine = section.lines if section is not None else (i,)
             start = i
-            while start > 0 and i - start < 2 and not re.match(r"^(?:注|说明)[:：]", lines[start]):
+            while (start - 1) in mine and i - start < 2 and not re.match(r"^(?:注|说明)[:：]", lines[start]):
                 start -= 1
             if not re.match(r"^(?:注|说明)[:：]", lines[start]):
                 start = i
             note = "".join(lines[start:i + 1])
-            title = next((l for l in lines[:start] if l.endswith("表") and len(l) <= 60
-                          and any(f in l for f in w.funds)), None)
+            in_table = section is not None and section.kind == "table"
+            table = section.key if in_table else None
+            title = _norm(section.title) if in_table and section.title else None
+            title = title if title and any(f in title for f in w.funds) else None
             named = {f for f in w.funds if f in note}
             if title is not None and named:
                 funds = {f for f in w.funds if f in title}
                 if not named & funds:
-                    out.append(_issue(w.note_rule, page.number, note=note, title=title,
+                    out.append(_issue(w.note_rule, page.number, table, note=note, title=title,
                                       named="、".join(sorted(named)), funds="、".join(sorted(funds))))
             if fiscal_year:
                 years = {int(m.group("year")) for m in w.note_year.finditer(note)}
                 if years and fiscal_year not in years:
-                    out.append(_issue(w.note_year_rule, page.number,
+                    out.append(_issue(w.note_year_rule, page.number, table,
                                       detail=f"the note {note!r} names {', '.join(map(str, sorted(years)))}, "
                                              f"the document is for {fiscal_year}"))
     return out
 
 
-def _sections(pages: list[Page], fiscal_year: int | None) -> list[ParseIssue]:
-    """Sections that print nothing of what they must (a project's 年度预算安排 without an
-    amount) and project periods that do not contain the fiscal year."""
+def _sections(pages: list[Page], fiscal_year: int | None, sections: Sections) -> list[ParseIssue]:
+    """Sections of a project's explanation (running text or a form) that print nothing of
+    what they must (a project's 年度预算安排 without an amount) and project periods that
+    do not contain the fiscal year."""
     w = words()
-    stream = [(page.number, _norm(line)) for page in pages for line in page.lines]
+    stream = [(page.number, _norm(page.lines[i])) for page in pages
+              for i in sections.lines(page.number, (*TEXT_KINDS, "form"))]
     out = []
     for i, (number, line) in enumerate(stream):
         musts = [(needs, what) for heading, needs, what in w.sections if heading.match(line)]
@@ -471,21 +447,25 @@ def _body_name(texts: list[_Text], department: str | None) -> list[ParseIssue]:
     return out
 
 
-def _full_stops(pages: list[Page]) -> list[ParseIssue]:
-    """A paragraph's last line that ends a sentence without its full stop."""
+def _full_stops(pages: list[Page], sections: Sections) -> list[ParseIssue]:
+    """A paragraph's last line (running text outside any ruled row) that ends a sentence
+    without its full stop."""
     w = words()
     out = []
     for page in pages:
         lines = page.lines
+        text_lines = sections.lines(page.number)
+        if not text_lines:
+            continue
         ends = [ws[-1].x1 for ws in page.words if ws and ws[-1].x1 is not None] if page.words else []
         right = max(ends, default=None)
-        for i, line in enumerate(lines[:-1]):
-            if not _is_prose(line) or (page.bands and page.bands[i] is not None):
+        for n, i in enumerate(text_lines):
+            if i == len(lines) - 1 or (page.bands and page.bands[i] is not None):
                 continue
-            text = _norm(line)
+            text = _norm(lines[i])
             if not text or w.stop_ends.search(text):
                 continue
-            before = "".join(_norm(l) for l in lines[max(0, i - w.stop_back):i] if _is_prose(l))
+            before = "".join(_norm(lines[k]) for k in text_lines[max(0, n - w.stop_back):n] if k >= i - w.stop_back)
             clause = w.stop_split.split(before + text)[-1]
             if not w.stop_sentence.search(clause):
                 continue
@@ -500,23 +480,25 @@ def _full_stops(pages: list[Page]) -> list[ParseIssue]:
 
 
 def check_wording(pages: list[Page], fiscal_year: int | None, scope: str | None, *,
-                  department: str | None = None) -> list[ParseIssue]:
-    """Given a document's pages, its fiscal year, its scope (部门 | 单位 | None) and, if
-    known, the body's name, return the wording slips of its text as warnings."""
-    prose = [_Text(p, prose_only=True) for p in pages]
-    every = [_Text(p, prose_only=False) for p in pages]
-    tables = _Tables(pages)
+                  department: str | None = None, sections: Sections | None = None) -> list[ParseIssue]:
+    """Given a document's pages, its fiscal year, its scope (部门 | 单位 | None), if known
+    the body's name, and its sections (extract.sections; cut here when not given), return
+    the wording slips of its text as warnings."""
+    if sections is None:
+        sections = sections_of(pages)
+    prose = [_Text(p, sections.lines(p.number)) for p in pages]
+    every = [_Text(p, range(len(p.lines))) for p in pages]
     kind = _kind(pages)
-    issues = _patterns({"prose": prose, "all": every}, scope, tables)
+    issues = _patterns({"prose": prose, "all": every}, scope, sections)
     issues += _brackets(prose)
-    issues += _outdated(every, fiscal_year, tables)
+    issues += _outdated(every, fiscal_year, sections)
     issues += _comparison_years(prose, fiscal_year, kind)
-    issues += _level(pages, prose)
-    issues += _empty_notes(pages, fiscal_year)
-    issues += _sections(pages, fiscal_year)
+    issues += _level(prose)
+    issues += _empty_notes(pages, fiscal_year, sections)
+    issues += _sections(pages, fiscal_year, sections)
     issues += _body_name(prose, department)
     issues += check_phrases(prose, _quote)
-    issues += _full_stops(pages)
+    issues += _full_stops(pages, sections)
     issues += [_issue(words().blank_rule, p.number,
                       what=" but rules (an empty ruled row or form)" if getattr(p, "ruled_blank", False)
                       else " (no text, and no drawing that could hold any)")
