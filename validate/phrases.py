@@ -17,6 +17,7 @@ word itself, 预算表), or when a known word runs across either of its ends (�
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -42,7 +43,12 @@ class Dictionary:
     short: dict[str, tuple[tuple[str, int], ...]]
     """Short form → (phrase, index of the character it lacks) for every phrase it shortens."""
     by_start: dict[str, tuple[str, ...]]
-    """The short forms by their first two characters (the search's index)."""
+    """The short forms by their first `prefix` characters (the search's index)."""
+    prefix: int = 2
+    """How many first characters `by_start` keys a short form by: three where every short
+    form is that long (fewer places of a text to try), else two."""
+    joiner: re.Pattern[str] | None = None
+    """Any one joiner (None: no joiners)."""
 
 
 def short_forms(phrase: str, optional: str = "") -> list[tuple[str, int]]:
@@ -64,12 +70,14 @@ def build(phrases: list[str], words: list[str], joiners: str = "、", optional: 
         for form, i in short_forms(phrase, optional):
             short[form].append((phrase, i))
     kept = {form: tuple(of) for form, of in short.items() if not any(form in p for p in phrases)}
+    prefix = 3 if all(len(form) >= 3 for form in kept) else 2
     by_start: dict[str, list[str]] = defaultdict(list)
     for form in kept:
-        by_start[form[:2]].append(form)
+        by_start[form[:prefix]].append(form)
     return Dictionary(rule=rule, joiners=frozenset(joiners), phrases=tuple(phrases), words=frozenset(known),
                       longest_word=max(map(len, known), default=0), short=kept,
-                      by_start={k: tuple(v) for k, v in by_start.items()})
+                      by_start={k: tuple(v) for k, v in by_start.items()}, prefix=prefix,
+                      joiner=re.compile(f"[{re.escape(joiners)}]") if joiners else None)
 
 
 @lru_cache(maxsize=1)
@@ -104,11 +112,24 @@ def find(text: str, d: Dictionary) -> list[tuple[str, int, int, int]]:
     read through; text[start:end] as printed), the guards of the module's docstring passed;
     of phrases missing a character at the same place, the longest (机构正常运转, not
     正常运转), all of them when they are as long (有推进: 有序推进, 有效推进)."""
-    keep = [i for i, c in enumerate(text) if c not in d.joiners]
-    bare = "".join(text[i] for i in keep)
+    joiners = [m.start() for m in d.joiner.finditer(text)] if d.joiner else []
+    bare = d.joiner.sub("", text) if joiners else text
+
+    def printed(k: int) -> int:
+        """The position in `text` of the k-th character of `bare` (joiners skipped)."""
+        for j in joiners:
+            if j > k:
+                break
+            k += 1
+        return k
+
     best: dict[int, list[tuple[str, int, int, int]]] = {}
-    for k in range(len(bare) - 1):
-        for form in d.by_start.get(bare[k:k + 2], ()):
+    get, size = d.by_start.get, d.prefix
+    for k in range(len(bare) - size + 1):
+        forms = get(bare[k:k + size])
+        if forms is None:
+            continue
+        for form in forms:
             if not bare.startswith(form, k):
                 continue
             end = k + len(form)
@@ -117,7 +138,7 @@ def find(text: str, d: Dictionary) -> list[tuple[str, int, int, int]]:
             for phrase, i in d.short[form]:
                 if _phrase_at(bare, phrase, k, end) or _crossed(bare, k + i, d):
                     continue
-                found = (phrase, i, keep[k], keep[end - 1] + 1)
+                found = (phrase, i, printed(k), printed(end - 1) + 1)
                 here = best.setdefault(k + i, [])
                 if not here or len(phrase) > len(here[0][0]):
                     here[:] = [found]
