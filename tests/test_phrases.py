@@ -3,7 +3,10 @@
 Table-driven sentences that fire and that do not, side by side; properties of the search
 over the listed phrases (hypothesis); the real documents: the Wanli budgets' `推动辖区健、
 有序、可持续发展` is found, and nothing else on any real PDF or seed (the whole pipeline's
-findings, so the rule is wired in and listed in the catalogue).
+findings, so the rule is wired in and listed in the catalogue). The rule speaks only where
+a joiner (、) is printed at the place of the missing character, an enumerated item cut
+short: inside running text a phrase less a character is not told from an abbreviation or
+other words (制度不完善, 狠抓落实, 资本支出 …) without knowing the whole language.
 """
 
 from __future__ import annotations
@@ -32,25 +35,26 @@ CASES = [
     pytest.param("参与辖区公共服务设施建设规划，推动辖区健、有序、可持续发展。", ("健康有序", "健、有序"),
                  id="wanli-健康-printed-健"),
     pytest.param("参与辖区公共服务设施建设规划，推动辖区健康、有序、可持续发展。", None, id="wanli-as-it-should-read"),
-    pytest.param("推动辖区健有序发展。", ("健康有序", "健有序"), id="no-joiner"),
-    pytest.param("认真贯落实区委区政府的决策部署。", ("贯彻落实", "贯落实"), id="贯彻落实-less-彻"),
-    pytest.param("认真贯彻落实区委区政府的决策部署。", None, id="贯彻落实-whole"),
-    pytest.param("坚持统推进各项工作。", ("统筹推进", "统推进"), id="统筹推进-less-筹"),
-    pytest.param("全年工作稳推进，成效明显。", ("稳步推进", "稳推进"), id="稳步推进-less-步"),
-    pytest.param("围绕提增效目标开展工作。", ("提质增效", "提增效"), id="提质增效-less-质"),
-    pytest.param("主要用于保障机构正运转。", ("机构正常运转", "机构正运转"), id="the-longest-phrase-missing-常"),
-    pytest.param("保障各项工作正运转。", ("正常运转", "正运转"), id="正常运转-less-常"),
-    pytest.param("坚持有推进。", [("有序推进", "有推进"), ("有效推进", "有推进")], id="two-phrases-as-long"),
-    pytest.param("本年度一般共预算支出100万元。", ("一般公共预算", "一般共预算"), id="一般公共预算-less-公"),
+    pytest.param("加强统、协调，形成工作合力。", ("统筹协调", "统、协调"), id="统筹协调-less-筹-before-the-mark"),
+    pytest.param("做到公开、明。", ("公开透明", "公开、明"), id="公开透明-less-透-after-the-mark"),
+    pytest.param("财务管理规范、序。", ("规范有序", "规范、序"), id="规范有序-less-有-after-the-mark"),
+    pytest.param("坚持有、推进。", [("有序推进", "有、推进"), ("有效推进", "有、推进")], id="two-phrases-as-long"),
+    # No joiner where the character is missing: running text, never a finding (the
+    # reviewer's ordinary sentences: a phrase less a character is often another word).
+    pytest.param("推动辖区健有序发展。", None, id="no-joiner"),
+    pytest.param("认真贯落实区委区政府的决策部署。", None, id="贯落实-running-text"),
+    pytest.param("部分单位内控制度不完善。", None, id="不完善-is-not-不断完善-cut"),
+    pytest.param("坚持狠抓落实，确保各项任务落地。", None, id="狠抓落实-is-not-抓好落实-cut"),
+    pytest.param("资本支出主要用于办公设备购置。", None, id="资本支出-is-not-资本性支出-cut"),
+    pytest.param("积极为辖区企业排忧解难。", None, id="积极为-is-not-积极作为-cut"),
+    pytest.param("2025年目标任务全部完成，项目目标明确。", None, id="年目标-is-not-年度目标-cut"),
+    pytest.param("人员经费包括基本工资、津补贴、奖金。", None, id="津补贴-a-word-beside-marks"),
     # A known word across an end: 贯彻 + 实施, 社会 + 管理, 法官.
     pytest.param("对大政方针的贯彻实施情况进行监督。", None, id="贯彻实施-is-not-贯彻落实-cut"),
     pytest.param("负责人口管理、社会管理等综合性工作。", None, id="社会管理-is-not-行业管理-cut"),
     pytest.param("按照权限管理法官及其他工作人员。", None, id="管理法官-is-not-管理办法-cut"),
     pytest.param("维护社会大局稳定、促进社会公平正义。", None, id="公平正义"),
-    # A short form that is a word itself, or a word across the gap.
-    pytest.param("（二）公务车购置及运行费21.56万元。", None, id="公务车-a-word"),
-    pytest.param("编制单位：上海市财政局", None, id="市财政-a-word"),
-    pytest.param("主要原因是工作量增加。", None, id="工作量-a-word"),
+    pytest.param("（二）公务车购置及运行费21.56万元。", None, id="公务车"),
     # An optional function word left out: an abbreviation.
     pytest.param("反映本年度的总收支和年末结转结余情况。", None, id="结转结余-without-和"),
     pytest.param("基本支出中商品服务支出及办公设备购置费。", None, id="商品服务支出-without-和"),
@@ -72,9 +76,9 @@ def test_the_finding_names_the_phrase_and_what_is_printed():
     assert found[0].message == ("page 3: '…共服务设施建设规划，推动辖区健、有序、可持续发展。': '健、有序' reads as the "
                                 "phrase '健康有序' with '康' left out")
     assert "dropped_character" in RULES
-    two = check_wording([Page(number=1, lines=("坚持有推进。",))], 2023, "部门")
-    assert [i.message for i in two] == ["page 1: '坚持有推进。': '有推进' reads as the phrase '有序推进' with '序' left "
-                                        "out, or '有效推进' with '效'"]
+    two = check_wording([Page(number=1, lines=("坚持有、推进。",))], 2023, "部门")
+    assert [i.message for i in two] == ["page 1: '坚持有、推进。': '有、推进' reads as the phrase '有序推进' with '序' "
+                                        "left out, or '有效推进' with '效'"]
 
 
 def test_the_dictionary_is_broad_and_well_formed():
@@ -87,12 +91,13 @@ def test_the_dictionary_is_broad_and_well_formed():
 
 def test_a_short_form_inside_another_phrase_never_fires():
     d = build(["健康有序", "健有序发展"], [])
-    assert "健有序" not in d.short and find("推动辖区健有序可持续", d) == []
+    assert "健有序" not in d.short and find("推动辖区健、有序可持续", d) == []
 
 
 def test_a_short_form_that_is_a_listed_word_never_fires():
     d = build(["健康有序"], ["健有序"])
-    assert find("推动辖区健有序可持续", d) == []
+    assert find("推动辖区健、有序可持续", d) == []
+    assert find("推动辖区健、有序可持续", build(["健康有序"], [])) != []
 
 
 _PHRASES = st.sampled_from(D.phrases)
@@ -111,41 +116,50 @@ def _gap_covered(form: str, gap: int) -> bool:
                if s + n <= len(form))
 
 
+def _marked(form: str, gap: int) -> str:
+    """A short form with the joiner printed where its character is missing."""
+    return f"{form[:gap]}、{form[gap:]}"
+
+
 @settings(max_examples=300, deadline=None)
 @given(_PHRASES, st.data())
-def test_a_short_form_between_full_stops_fires_unless_a_word_covers_its_gap(phrase, data):
+def test_a_short_form_fires_with_a_joiner_at_its_gap_unless_a_word_covers_it(phrase, data):
     """A phrase less an inner character, alone between two full stops, is found with its
-    phrase exactly when it is kept (not part of another phrase, no optional character) and
-    no known word is printed across the place of the missing character."""
+    phrase exactly when a joiner is printed where the character is missing, the form is
+    kept (not part of another phrase, no optional character) and no known word is printed
+    across that place; without the joiner it is never found."""
     forms = short_forms(phrase, "和与及的之等并或")
     if not forms:
         return
     form, i = data.draw(st.sampled_from(forms))
-    hits = {(p, k) for p, k, _, _ in find(f"。{form}。", D)}
+    hits = {(p, k) for p, k, _, _ in find(f"。{_marked(form, i)}。", D)}
     assert ((phrase, i) in hits) == (form in D.short and not _gap_covered(form, i))
+    assert (phrase, i) not in {(p, k) for p, k, _, _ in find(f"。{form}。", D)}
 
 
-def test_most_short_forms_fire_on_their_own():
+def test_most_short_forms_fire_with_a_joiner_at_their_gap():
     """The guards keep most of the dictionary at work: of every phrase less one inner
-    character, alone between two full stops, at least nine in ten are found."""
+    character, alone between two full stops with a joiner where it is missing, at least
+    nine in ten are found."""
     pairs = [(p, form, i) for p in D.phrases for form, i in short_forms(p, "和与及的之等并或")]
-    found = sum(any(q == p and k == i for q, k, _, _ in find(f"。{form}。", D)) for p, form, i in pairs)
+    found = sum(any(q == p and k == i for q, k, _, _ in find(f"。{_marked(form, i)}。", D)) for p, form, i in pairs)
     assert found >= 0.9 * len(pairs)
 
 
 @settings(max_examples=200, deadline=None)
 @given(_PHRASES, st.data())
-def test_joiners_are_read_through(phrase, data):
-    """A joiner (、) printed between two characters of a short form finds what the short
-    form finds."""
+def test_other_joiners_are_read_through(phrase, data):
+    """A second joiner printed elsewhere inside a short form (joiner at its gap) finds what
+    the form finds with the one joiner."""
     forms = short_forms(phrase, "和与及的之等并或")
     if not forms:
         return
-    form, _ = data.draw(st.sampled_from(forms))
-    cut = data.draw(st.integers(1, len(form) - 1))
-    plain = {p for p, *_ in find(f"。{form}。", D)}
-    joined = {p for p, *_ in find(f"。{form[:cut]}、{form[cut:]}。", D)}
-    assert joined == plain
+    form, i = data.draw(st.sampled_from(forms))
+    cut = data.draw(st.integers(1, len(form) - 1).filter(lambda c: c != i))
+    one = {p for p, *_ in find(f"。{_marked(form, i)}。", D)}
+    marks = sorted({i, cut})
+    two = f"{form[:marks[0]]}、{form[marks[0]:marks[1]]}、{form[marks[1]:]}"
+    assert {p for p, *_ in find(f"。{two}。", D)} == one
 
 
 # ── Real documents ─────────────────────────────────────────────────────────────────────

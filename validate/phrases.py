@@ -3,10 +3,13 @@
 No rule can see a dropped character without knowing the language, so yusuan is given a
 dictionary as data (domain/phrases.toml): the stock phrases of budget and government prose
 and the common words around them. A phrase's *short forms* are the phrase less one inner
-character (健康有序 → 健有序, 健康序). Where the prose prints a short form, read through the
-joiners (、) that may sit between the phrase's parts, and the full phrase is not printed
-there, the text has lost a character: a `dropped_character` warning naming the phrase and
-what is printed.
+character (健康有序 → 健有序, 健康序). Where the prose prints a short form with a joiner (、)
+at the place of the missing character (an enumerated item cut short: 健、有序、可持续), other
+joiners read through, and the full phrase is not printed there, the text has lost a
+character: a `dropped_character` warning naming the phrase and what is printed. Inside
+running text a phrase less a character is as often an abbreviation or other words
+(制度不完善 is not 不断完善 cut short, 资本支出 not 资本性支出): no list of phrases tells
+them apart, so there the rule says nothing.
 
 A short form is ordinary text, and says nothing, when it is part of another listed phrase,
 when it only drops an optional function word (和, 与, 及 …: 年末结转结余), when a known word
@@ -109,11 +112,14 @@ def _phrase_at(text: str, phrase: str, start: int, end: int) -> bool:
 def find(text: str, d: Dictionary) -> list[tuple[str, int, int, int]]:
     """Given a text and the dictionary, return (phrase, index of the character left out,
     start, end) for every place that prints the phrase less one inner character (joiners
-    read through; text[start:end] as printed), the guards of the module's docstring passed;
-    of phrases missing a character at the same place, the longest (机构正常运转, not
-    正常运转), all of them when they are as long (有推进: 有序推进, 有效推进)."""
+    read through; text[start:end] as printed) with a joiner printed where the character is
+    missing, the guards of the module's docstring passed; of phrases missing a character at
+    the same place, the longest (机构正常、转, not 正常、转), all of them when they are as long
+    (有、推进: 有序推进, 有效推进)."""
     joiners = [m.start() for m in d.joiner.finditer(text)] if d.joiner else []
-    bare = d.joiner.sub("", text) if joiners else text
+    if not joiners:
+        return []  # no joiner, no place a character can be missing at one
+    bare = d.joiner.sub("", text)
 
     def printed(k: int) -> int:
         """The position in `text` of the k-th character of `bare` (joiners skipped)."""
@@ -138,6 +144,8 @@ def find(text: str, d: Dictionary) -> list[tuple[str, int, int, int]]:
             for phrase, i in d.short[form]:
                 if _phrase_at(bare, phrase, k, end) or _crossed(bare, k + i, d):
                     continue
+                if printed(k + i) - printed(k + i - 1) == 1:
+                    continue  # no joiner where the character is missing: running text
                 found = (phrase, i, printed(k), printed(end - 1) + 1)
                 here = best.setdefault(k + i, [])
                 if not here or len(phrase) > len(here[0][0]):
