@@ -37,6 +37,18 @@ CODE_W, NAME_W, AMOUNT_W, ITEM_W = 26.0, 190.0, 78.0, 150.0
 WORD_GAP = 5.0
 
 
+CODED_COLUMNS = ("合计", "基本支出", "项目支出")
+CODED_ROWS = [
+    (None, "合计", "1,500,000", "1,000,000", "500,000"),
+    ("201", "一般公共服务支出", "1,500,000", "1,000,000", "500,000"),
+    ("201 17", "质量技术监督与检验检疫事务", "1,500,000", "1,000,000", "500,000"),
+    ("201 17 01", "行政运行", "1,000,000", "1,000,000", ""),
+    ("201 17 02", "一般行政管理事务", "500,000", "", "500,000"),
+]
+"""A small coded table that adds up, for `draw_coded_grid`: (code as printed, name, 合计,
+基本支出, 项目支出); None: the 合计 row."""
+
+
 def draw_coded_grid(c, draw, left: float, y: float, columns, rows, *, size: float = SIZE, row: float = ROW,
                     after_row=None) -> list[tuple[float, float]]:
     """Draw a ruled coded table on canvas `c`: 科目编码 over 类/款/项, 科目名称 and one

@@ -12,7 +12,7 @@ import pytest
 
 import yusuan
 from conftest import real_pdf
-from pdfgen import draw_coded_grid
+from pdfgen import CODED_COLUMNS, CODED_ROWS, draw_coded_grid
 from yusuan.extract.pdf_geometry import Box, Char, lay_out
 from yusuan.extract.pdf_reader import ENGINES, read_pdf_pages
 
@@ -150,14 +150,7 @@ def test_the_generated_paragraph_holds_its_hidden_text(paragraph_pdf):
 
 SIZE, ROW = 8, 15.0
 TABLE_TITLE = "2018年部门一般公共预算支出功能分类预算表"
-COLUMNS = ("合计", "基本支出", "项目支出")
-ROWS = [
-    (None, "合计", "1,500,000", "1,000,000", "500,000"),
-    ("201", "一般公共服务支出", "1,500,000", "1,000,000", "500,000"),
-    ("201 17", "质量技术监督与检验检疫事务", "1,500,000", "1,000,000", "500,000"),
-    ("201 17 01", "行政运行", "1,000,000", "1,000,000", ""),
-    ("201 17 02", "一般行政管理事务", "500,000", "", "500,000"),
-]
+COLUMNS, ROWS = CODED_COLUMNS, CODED_ROWS  # tests/pdfgen.py
 
 
 def write_table(path: Path, clip_cells: bool) -> Path:

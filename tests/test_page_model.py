@@ -17,7 +17,7 @@ import pytest
 
 import yusuan
 from conftest import SEED_BUDGET, extract_text
-from pdfgen import draw_coded_grid
+from pdfgen import CODED_COLUMNS, CODED_ROWS, draw_coded_grid
 
 ZWSP, BOM, SOFT_HYPHEN = "\u200b", "\ufeff", "\u00ad"
 INVISIBLE = (ZWSP, BOM, SOFT_HYPHEN)
@@ -94,15 +94,7 @@ OFF_NUMBER = "7,654,321"        # left of the page, on the 行政运行 row's ba
 OFF_NUMBER_ABOVE = "8,765,432"  # above the page, over the 合计 column
 OFF_TITLE = "2018年部门政府性基金预算支出功能分类预算表"  # above the page
 OFF_AMOUNTS = {Decimal("7654321"), Decimal("8765432")}
-# (code as printed, name, 合计, 基本支出, 项目支出); None: the 合计 row.
-ROWS = [
-    (None, "合计", "1,500,000", "1,000,000", "500,000"),
-    ("201", "一般公共服务支出", "1,500,000", "1,000,000", "500,000"),
-    ("201 17", "质量技术监督与检验检疫事务", "1,500,000", "1,000,000", "500,000"),
-    ("201 17 01", "行政运行", "1,000,000", "1,000,000", ""),
-    ("201 17 02", "一般行政管理事务", "500,000", "", "500,000"),
-]
-COLUMNS = ("合计", "基本支出", "项目支出")
+COLUMNS, ROWS = CODED_COLUMNS, CODED_ROWS  # tests/pdfgen.py
 
 
 def _draw(c, x: float, y: float, text: str) -> None:
