@@ -120,7 +120,7 @@ def _is_prose(page: Page, i: int) -> bool:
     if page.bands and page.bands[i] is None and PART_HEADING.match(fold(line)):
         return True  # `第三部分 …`: the document moves on to its next part
     return (bool(page.bands) and page.bands[i] is None and len(line) >= PROSE_LINE
-            and bool(_PROSE_PUNCT.search(line)) and not compact(line).startswith(("注", "说明"))
+            and bool(_PROSE_PUNCT.search(line)) and not _NOTE.match(compact(line))
             and not any(note in fold(line) for note in DOCUMENT.empty_table_notes))
 
 
@@ -271,17 +271,25 @@ _NOTE = re.compile(r"^(?:注|说明)\s*(?:[:：]|\d)")
 
 
 def _notes(page: Page, lines: Iterable[int], heading: tuple[int, ...]) -> tuple[int, ...]:
-    """The notes printed under a table (running text: `注：1.…` and the lines it wraps
-    onto, an empty-table note): on a PDF page from the first line outside any ruled row
-    that starts like a note to the section's end, ruled rows left out; in raw text, whose
-    header cells may follow a note, the lines that start like one."""
+    """The running text printed in a table's section: its notes (`注：1.…` and the lines it
+    wraps onto, an empty-table note: on a PDF page from the first line outside any ruled
+    row that starts like a note to the section's end, ruled rows left out; in raw text,
+    whose header cells may follow a note, the lines that start like one), and every other
+    line of it that reads as a sentence and is no coded row. The cut of a page leaves some
+    sentences in a table's section (raw text has no ruling to tell prose by; prose above
+    the rows; a 说明 printed in a ruled frame): the prose rules still read them, the table
+    reader reads its lines as before."""
     ruled = page.bands
     found: list[int] = []
     for i in lines:
-        if i in heading or ruled and ruled[i] is not None:
+        if i in heading:
             continue
         line = page.lines[i]
-        if (ruled and found) or _NOTE.match(compact(line)) or any(n in fold(line) for n in DOCUMENT.empty_table_notes):
+        if ruled and ruled[i] is not None:
+            if _is_sentence(line) and not _is_coded_line(line):
+                found.append(i)
+        elif ((ruled and found) or _NOTE.match(compact(line)) or any(n in fold(line) for n in DOCUMENT.empty_table_notes)
+              or _is_sentence(line) and not _is_coded_line(line)):
             found.append(i)
     return tuple(found)
 
@@ -349,7 +357,8 @@ def segment(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()
         if head and current is not None and (head_data or ruled_head):
             out.append(table(page, current, head))
         elif head and head_data and ruled_rows(page, head_data):
-            out.append(Section(page=page.number, kind="table", lines=tuple(head)))  # rows no title claims
+            out.append(Section(page=page.number, kind="table", lines=tuple(head),  # rows no title claims
+                               notes=_notes(page, head, ())))
         else:
             text(page, head, text_kind)
             if not cut.segments and not head_data and not page.problem:

@@ -178,3 +178,35 @@ def test_an_empty_table_note_is_read_against_its_own_table(tmp_path, notes, expe
     assert [i.table for i in check_wording(pages, 2024, "部门") if i.rule == "empty_note_fund"] == [
         t for t, _ in expected]
     assert sections_of(pages).texts(pages[0]) == [NOTE.format(n) for n in notes]
+
+
+# ── Sentences the cut leaves in a table's section are still running text ──────────────
+# (review of the segmentation stage: raw text has no ruling to tell prose by, prose may sit
+# above the rows, a 说明 may be printed in a ruled frame; the prose rules read them anyway.)
+
+def _figures(result) -> list[tuple]:
+    return sorted((f.label, str(f.amount)) for f in result.records["prose_figures"])
+
+
+def test_raw_text_without_blank_lines_keeps_its_prose_figures(tmp_path):
+    """Seed 000 with every blank line removed (its pages run together): the 情况说明's
+    figures are all still read, as from the seed itself (13 of them)."""
+    from conftest import extract_text
+
+    seed = yusuan.extract_document(SEED_BUDGET)
+    text = "\n".join(line for line in SEED_BUDGET.read_text(encoding="utf-8").splitlines() if line.strip())
+    squeezed = extract_text(tmp_path, text)
+    assert len(_figures(seed)) == 13
+    assert _figures(squeezed) == _figures(seed)
+
+
+def test_a_sentence_printed_after_a_table_in_raw_text_is_read_by_the_prose_rules(tmp_path):
+    """A sentence with a doubled comma and a bare percentage, printed right after the last
+    row of a table on its page of raw text: both slips are found."""
+    from conftest import extract_text
+
+    lines = SEED_BUDGET.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if is_data_line(line) and "合计" in line)
+    lines.insert(at + 1, "上述支出比上年增加10万元，增长7.1。主要用于机关运行，，保障日常工作正常运转。")
+    found = {f.rule for f in extract_text(tmp_path, "\n".join(lines)).records["findings"]}
+    assert {"duplicate_punctuation", "missing_percent"} <= found
