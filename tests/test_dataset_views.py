@@ -196,20 +196,27 @@ def _synthetic_final(n: int):
     return pages, lines
 
 
+def _counted(monkeypatch, module, name: str) -> dict[str, int]:
+    """Replace `module.name` (a one-argument function) by itself counting its calls;
+    return the counter (`["n"]`), which a test may reset."""
+    calls = {"n": 0}
+    real = getattr(module, name)
+
+    def counted(arg):
+        calls["n"] += 1
+        return real(arg)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
 def test_execution_figures_resolve_codes_in_time_linear_in_the_document(monkeypatch):
     """Each sentence's code is looked up, not searched among every budget line: the names
     compacted grow with the document, not with its square (a 2,000-page 决算 has a
     sentence per 项); and every 项 still resolves to its code."""
     import yusuan.validate.final_prose as final_prose
 
-    calls = {"n": 0}
-    real = final_prose.compact
-
-    def counted(text):
-        calls["n"] += 1
-        return real(text)
-
-    monkeypatch.setattr(final_prose, "compact", counted)
+    calls = _counted(monkeypatch, final_prose, "compact")
     work = {}
     for n in (100, 400):
         pages, lines = _synthetic_final(n)
@@ -246,14 +253,7 @@ def test_pairing_is_linear_in_the_documents_of_a_batch(monkeypatch):
                         [f"b{i}", b_table, b_column, 100 + i, f"f{i}", f_table, f_column])
         return con
 
-    calls = {"n": 0}
-    real = views.body_key
-
-    def counted(name):
-        calls["n"] += 1
-        return real(name)
-
-    monkeypatch.setattr(views, "body_key", counted)
+    calls = _counted(monkeypatch, views, "body_key")
     for n in (20, 80):
         con = batch(n)
         calls["n"] = 0
