@@ -190,8 +190,8 @@ def _placement(quarters: int, shown: tuple[float, float], left: float = 0.0) -> 
     if not left:
         return turn
     if turn is None:
-        return lambda b: Box(b.x0 - left, b.x1 - left, b.top, b.bottom)
-    return lambda b: turn(Box(b.x0 - left, b.x1 - left, b.top, b.bottom))
+        return lambda b: _moved(b, left, 0.0)
+    return lambda b: turn(_moved(b, left, 0.0))
 
 
 def _turner(quarters: int, shown: tuple[float, float]) -> Placement:
@@ -206,7 +206,7 @@ def _turner(quarters: int, shown: tuple[float, float]) -> Placement:
     return None
 
 
-def _turned(drawing: Drawing, turn: Callable[[Box], Box] | None) -> Drawing:
+def _turned(drawing: Drawing, turn: Placement) -> Drawing:
     """A drawing (path boxes, images) with its boxes turned upright by `turn`."""
     boxes, images = drawing
     return (boxes, images) if turn is None else ([turn(b) for b in boxes], images)
@@ -264,7 +264,7 @@ class _CharReader:
         self.box, self.x, self.y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
         self.refs = ctypes.addressof(self.box), ctypes.addressof(self.x), ctypes.addressof(self.y)
 
-    def __call__(self, text_page, height: float, turn: Callable[[Box], Box] | None = None) -> tuple[list[Char], str]:
+    def __call__(self, text_page, height: float, turn: Placement = None) -> tuple[list[Char], str]:
         """Given a text page and the height of the page's own space, return its characters
         but white space (top-left coordinates; turned upright by `turn`, see `_turner`) and
         the text page's text (one character per index)."""
@@ -291,7 +291,7 @@ class _CharReader:
             append(Char(ch, box.left, box.right, baseline))
         return chars, text
 
-    def _turned(self, text_page, height: float, turn: Callable[[Box], Box]) -> tuple[list[Char], str]:
+    def _turned(self, text_page, height: float, turn: Placement) -> tuple[list[Char], str]:
         """The characters of a page shown turned, upright: each one's loose box and origin
         in the page's own space, turned (its advance is then across the shown page)."""
         loose_box, origin, box, x, y = self.loose_box, self.origin, self.box, self.x, self.y
