@@ -146,16 +146,64 @@ class TwoSidedWords(_Frozen):
 
 
 class DocumentWords(_Frozen):
+    """The words a document of one layout family prints around its tables and prose
+    (document.toml, each field overridable in a profile's `[document]` table): units,
+    labels, notes, table and page numbers, 目录 lines, two-sided items. Every stage reads
+    them from the profile it is given (`Profile.document`)."""
+
     code_first_digits: dict[str, tuple[str, ...]]
     class_name_synonyms: tuple[tuple[str, ...], ...] = ()
     units: dict[str, Decimal]
+    unit_pattern: str
+    """A `单位：` line; `{unit}` stands for the unit word (extract.sections, extract.tables)."""
     department_patterns: tuple[str, ...]
     fiscal_year_patterns: tuple[str, ...]
     heading_patterns: tuple[str, ...] = ()
     year_end_patterns: tuple[str, ...] = ()
     empty_table_notes: tuple[str, ...]
+    note_pattern: str
+    """The start of a table's note (`注：`, `说明：`, `注1`), on the compacted line."""
+    table_number_pattern: str
+    """A table number printed on its own line (`公开01表`), on the compacted line."""
+    page_number_pattern: str
+    """A page number (`5`, `- 5 -`, `第5页`), on the folded line."""
+    title_start_pattern: str
+    """How a title wrapped over two lines starts (a year, a table number, an enumerator)."""
+    contents_line_pattern: str
+    """A 目录 entry with leader dots and its page number, on the compacted line."""
     total_row_labels: tuple[str, ...] = ()
     two_sided: TwoSidedWords
+
+    @cached_property
+    def unit_re(self) -> re.Pattern[str]:
+        """A unit line naming a known unit (group `unit`), the longest word first."""
+        words = "|".join(map(re.escape, sorted(self.units, key=len, reverse=True)))
+        return re.compile(self.unit_pattern.replace("{unit}", f"(?P<unit>{words})"))
+
+    @cached_property
+    def unit_line_re(self) -> re.Pattern[str]:
+        """A unit line naming any word (group `unit`): known or not, it is no table row."""
+        return re.compile(self.unit_pattern.replace("{unit}", r"(?P<unit>[^\d\s:：]{1,8})"))
+
+    @cached_property
+    def note_re(self) -> re.Pattern[str]:
+        return re.compile(self.note_pattern)
+
+    @cached_property
+    def table_number_re(self) -> re.Pattern[str]:
+        return re.compile(self.table_number_pattern)
+
+    @cached_property
+    def page_number_re(self) -> re.Pattern[str]:
+        return re.compile(self.page_number_pattern)
+
+    @cached_property
+    def title_start_re(self) -> re.Pattern[str]:
+        return re.compile(self.title_start_pattern)
+
+    @cached_property
+    def contents_line_re(self) -> re.Pattern[str]:
+        return re.compile(self.contents_line_pattern)
 
     @cached_property
     def department_res(self) -> tuple[re.Pattern[str], ...]:
@@ -246,6 +294,8 @@ def _load(name: str) -> dict:
 
 
 DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))
+"""The base words every profile starts from (document.toml); stages read their
+profile's (`Profile.document`), never these."""
 
 
 class Profile(_Frozen):
@@ -259,7 +309,14 @@ class Profile(_Frozen):
     identities); cells: from its ruled cells, each amount under its printed header."""
     tables: dict[str, TableSpec]
     identities: tuple[IdentitySpec, ...]
-    two_sided: TwoSidedWords
+    document: DocumentWords
+    """The words its documents print: document.toml with the profile's `[document]`
+    (and `[two_sided]`) fields over it."""
+
+    @property
+    def two_sided(self) -> TwoSidedWords:
+        """The words of its two-sided tables."""
+        return self.document.two_sided
 
     @cached_property
     def title_index(self) -> dict[str, str]:
@@ -276,11 +333,13 @@ def _load_profile(file: str) -> Profile:
     meta = raw["profile"]
     tables = _load(meta["tables"])["tables"] if "tables" in meta else raw["tables"]
     identities = _load(meta["identities"])["identity"] if "identities" in meta else raw.get("identity", [])
-    words = DOCUMENT.two_sided.model_dump() | raw.get("two_sided", {})
+    words = DOCUMENT.model_dump() | raw.get("document", {})
+    words["two_sided"] = (DOCUMENT.two_sided.model_dump() | raw.get("document", {}).get("two_sided", {})
+                          | raw.get("two_sided", {}))
     return Profile(name=file.removesuffix(".toml"), description=meta["description"], reader=meta["reader"],
                    tables={key: TableSpec(key=key, **spec) for key, spec in tables.items()},
                    identities=tuple(IdentitySpec(**spec) for spec in identities),
-                   two_sided=TwoSidedWords(**words))
+                   document=DocumentWords(**words))
 
 
 class Domain:

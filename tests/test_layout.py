@@ -65,7 +65,7 @@ def test_a_body_name_made_of_table_words_is_not_a_body():
     # name known, the line is an unclassified title, not the 财政拨款 table.
     profile = Profile(name="test", description="jiangsu without its fund table", reader="cells",
                       tables={k: v for k, v in JIANGSU.tables.items() if k != "gov_fund_by_function"},
-                      identities=JIANGSU.identities, two_sided=JIANGSU.two_sided)
+                      identities=JIANGSU.identities, document=JIANGSU.document)
     title = parse_title("2018年度政府性基金预算财政拨款支出预算表", profile)
     assert title is not None and title.key is None
 
