@@ -552,13 +552,14 @@ def _column(spec: TableSpec, cell: Cell, side: str | None, table: str, issues: l
 
 
 def coded_rows(spec: TableSpec, table: TableCells, key: str, issues: list[ParseIssue],
-               digits: tuple[str, ...]) -> list[SourceRow]:
-    """Coded rows: the row grammar reads code and name from the row's text, each amount
-    takes the column its header path names."""
+               digits: tuple[str, ...], total_labels: tuple[str, ...]) -> list[SourceRow]:
+    """Coded rows: the row grammar reads code and name from the row's text (`total_labels`:
+    the profile's labels printed in the 合计 row), each amount takes the column its
+    header path names."""
     out, unmapped = [], set()
     for (page, line), cells in _by_line(table):
         text = " ".join(c.text for c in cells)
-        row = row_grammar.parse_coded(text, page, key, issues, digits)
+        row = row_grammar.parse_coded(text, page, key, issues, digits, total_labels)
         if row is None:
             continue
         amounts = [c for c in cells if c.numeric]
@@ -682,7 +683,7 @@ def shape_rows(spec: TableSpec, table: TableCells, key: str, profile: Profile, i
                digits: tuple[str, ...]) -> list[SourceRow]:
     """A table's rows by its shape (see the module docstring)."""
     if spec.shape == "coded":
-        return coded_rows(spec, table, key, issues, digits)
+        return coded_rows(spec, table, key, issues, digits, profile.document.total_row_labels)
     if spec.shape == "single_row":
         return single_row(spec, table, key, issues)
     if spec.shape == "two_sided":

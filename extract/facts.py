@@ -8,12 +8,12 @@ order, `titles` the table-title lines found in it. The words and patterns are da
 - body: the labels (`部门：X`, `编制单位：X`, `预算主管部门：X`, `部门名称：X` …), then the
   table titles (`2018年度江苏省高级人民法院收支预算总表`: between the year and the
   table's name; `江苏省政协办公厅2018年度…`: before the year) together with the heading,
-  cover and prose lines that start with a body's name and the year, then document.toml's
-  `department_patterns` (`X主要职能`, `申报单位名称：X`). Within one kind of evidence the
+  cover and prose lines that start with a body's name and the year, then the profile's
+  `department_patterns` (document.toml: `X主要职能`, `申报单位名称：X`). Within one kind of evidence the
   most frequent name wins (the first printed on a tie), and a name that is a prefix of
   another counts for the longer one (a label wrapped mid-name: `部门名称：江苏省高级人民法`).
 - fiscal year: the most common year among the titles, else among heading and cover lines
-  (`2018 年度部门预算公开`), else document.toml's `fiscal_year_patterns`.
+  (`2018 年度部门预算公开`), else the profile's `fiscal_year_patterns` (document.toml).
 - scope: the labels (`预算单位：` / `编制单位：` → 单位; `部门：` / `预算主管部门：` → 部门),
   then the titles (`2025年预算单位收入预算总表` → 单位, `2018年部门收入预算总表` → 部门), then
   the headings (`2024年单位预算`, `部门预算公开`, `2024年度部门决算`); None when nothing says.
@@ -31,7 +31,7 @@ from functools import cache
 from importlib import resources
 from typing import Iterable, Literal
 
-from ..domain import DOCUMENT
+from ..domain import DOMAIN, DocumentWords
 from ..normalize.text import compact, fold
 
 Scope = Literal["部门", "单位"]
@@ -181,7 +181,8 @@ def _lean(scopes: list[str]) -> Scope | None:
     return "部门" if counts["部门"] > counts["单位"] else "单位"
 
 
-def _department(lines: list[str], titles: list[str], labels: list[tuple[str, str | None]], w: _Words) -> str | None:
+def _department(lines: list[str], titles: list[str], labels: list[tuple[str, str | None]], w: _Words,
+                document: DocumentWords) -> str | None:
     by_label = _vote([name for _, name in labels if name])
     if by_label:
         return by_label
@@ -192,14 +193,14 @@ def _department(lines: list[str], titles: list[str], labels: list[tuple[str, str
     if printed:
         return printed
     for line in lines:
-        for pattern in DOCUMENT.department_res:
+        for pattern in document.department_res:
             m = pattern.search(fold(line))
             if m and _name_ok(name := compact(m.group("name")), w, needs_end=False):
                 return name
     return None
 
 
-def _fiscal_year(lines: list[str], titles: list[str], w: _Words) -> int | None:
+def _fiscal_year(lines: list[str], titles: list[str], w: _Words, document: DocumentWords) -> int | None:
     in_titles = [int(m.group("year")) for t in titles if (m := w.title_year.search(compact(t)))]
     if in_titles:
         return _most_common(in_titles)
@@ -208,7 +209,7 @@ def _fiscal_year(lines: list[str], titles: list[str], w: _Words) -> int | None:
     if in_headings:
         return _most_common(in_headings)
     for line in lines:
-        for pattern in DOCUMENT.fiscal_year_res:
+        for pattern in document.fiscal_year_res:
             m = pattern.search(fold(line))
             if m:
                 return int(m.group("year"))
@@ -233,12 +234,14 @@ def _scope(lines: list[str], titles: list[str], labels: list[tuple[str, str | No
     return None
 
 
-def document_facts(lines: list[str], titles: list[str]) -> DocumentFacts:
-    """Given every text line of a document in order and its table-title lines, return the
-    body that publishes it, its fiscal year and whether it is a 部门 or a 单位 document
-    (each None when the document does not say)."""
+def document_facts(lines: list[str], titles: list[str], document: DocumentWords | None = None) -> DocumentFacts:
+    """Given every text line of a document in order, its table-title lines and its
+    profile's document words (the default profile's when not given), return the body that
+    publishes it, its fiscal year and whether it is a 部门 or a 单位 document (each None
+    when the document does not say)."""
     w = _words()
+    document = document or DOMAIN.default.document
     labels = [got for line in lines if (got := _label(line, w))]
-    return DocumentFacts(department=_department(lines, titles, labels, w),
-                         fiscal_year=_fiscal_year(lines, titles, w),
+    return DocumentFacts(department=_department(lines, titles, labels, w, document),
+                         fiscal_year=_fiscal_year(lines, titles, w, document),
                          scope=_scope(lines, titles, labels, w))

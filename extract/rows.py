@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..domain import DOCUMENT
+from ..domain import TwoSidedWords
 from ..normalize.codes import CODE_PREFIX, parse_code
 from ..normalize.numbers import looks_numeric, parse_amount
 from ..normalize.text import compact, fold, has_cjk
@@ -58,11 +58,13 @@ def _split_label_numbers(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 
 def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
-                first_digits: tuple[str, ...] = ()) -> SourceRow | None:
+                first_digits: tuple[str, ...] = (), total_labels: tuple[str, ...] = ()) -> SourceRow | None:
     """Given a line of a coded table, return its coded or total row, or None for header text.
 
     `first_digits`: the 类 codes the table's classification allows; a code outside them
     gives an error issue and no row (a page attached to the wrong table, a misread line).
+    `total_labels`: the column labels some layouts print in the 合计 row's merged cell
+    (the profile's document words, `类 款 项`): no cells.
     """
     folded = fold(line)
     m = CODE_PREFIX.match(folded)
@@ -106,7 +108,7 @@ def parse_coded(line: str, page: int, table: str, issues: list[ParseIssue],
     if len(words) == 1 and tokens.index(words[0]) < len(tokens) - 1:
         # Column labels printed in the 合计 row's merged cell (`类 款 项 合计 …`) are not cells.
         head = tokens[:tokens.index(words[0])]
-        if all(t in DOCUMENT.total_row_labels for t in head):
+        if all(t in total_labels for t in head):
             tokens = tokens[len(head):]
     if len(words) == 1 and all(t in TOTAL_WORDS or looks_numeric(t) for t in tokens):
         cells = [t for t in tokens if t not in TOTAL_WORDS]
@@ -149,18 +151,19 @@ def parse_group_total(line: str, page: int, table: str, issues: list[ParseIssue]
                      tokens=parse_tokens(tokens[1:], page, table, key, issues))
 
 
-def _item_key(label: str) -> tuple[str, bool]:
+def _item_key(label: str, words: TwoSidedWords) -> tuple[str, bool]:
     """Given an item label, return (its name without ordinal, whether it is a top-level item)."""
     label = fold(label)
-    m = DOCUMENT.two_sided.item_start_re.match(label)
+    m = words.item_start_re.match(label)
     name = compact(label[m.end():] if m else label)
     top = bool(m and re.match(r"[一二三四五六七八九十]+、", m.group(0)))
     return name, top
 
 
-def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) -> list[SourceRow]:
-    """Given a line of a two-sided table, return its items (0, 1 or 2) with their sides."""
-    words = DOCUMENT.two_sided
+def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue],
+                    words: TwoSidedWords) -> list[SourceRow]:
+    """Given a line of a two-sided table and the profile's two-sided words, return its
+    items (0, 1 or 2) with their sides."""
     closing = (*words.totals, *words.position_totals)
     segments: list[tuple[list[str], list[str]]] = []
     for tok in split_tokens(line):
@@ -185,24 +188,23 @@ def parse_two_sided(line: str, page: int, table: str, issues: list[ParseIssue]) 
             message=f"{table}: line {line!r} prints {len(labelled)} items; a two-sided table has two sides, "
                     f"so the items after the second are read as 支出"))
     for i, (label, nums) in enumerate(labelled):
-        key, _ = _item_key(label)
+        key, _ = _item_key(label, words)
         if not has_cjk(key):
             return []
         is_item = bool(words.item_start_re.match(fold(label))) or key in closing or bool(nums)
         if not is_item:
             return []
         side = ("收入" if i == 0 else "支出") if len(labelled) >= 2 else None
-        rows.append(make_item(label, parse_tokens(nums, page, table, key, issues), page, side))
+        rows.append(make_item(label, parse_tokens(nums, page, table, key, issues), page, side, words))
     return rows
 
 
-def make_item(label: str, tokens: tuple[Token, ...], page: int, side: str | None = None,
-              words=None) -> SourceRow:
-    """Given an item label and its cells, return the item row; its side is read from the
-    label when not given (side totals, then a 支出 ending; `words`: the profile's
-    two-sided words, document.toml's by default)."""
-    words = words or DOCUMENT.two_sided
-    key, top = _item_key(label)
+def make_item(label: str, tokens: tuple[Token, ...], page: int, side: str | None,
+              words: TwoSidedWords) -> SourceRow:
+    """Given an item label, its cells and the profile's two-sided words, return the item
+    row; its side is read from the label when not given (None: side totals, then a 支出
+    ending)."""
+    key, top = _item_key(label, words)
     if side is None:
         if key in words.totals:
             side = words.totals[key]

@@ -15,17 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..domain import DOCUMENT, Profile
+from ..domain import DocumentWords, Profile
 from ..normalize.text import compact, fold, has_cjk
 from ..schemas.intermediate import Page, ParsedDocument, ParsedTable, ParseIssue, Sections, SourceRow
 from . import rows as row_grammar
 from .cells import read_cells, shape_rows
 from .facts import document_facts
 from .ocr import OCR_HINT
-from .sections import UNIT as _UNIT
 from .sections import is_data_line, ruled_rows, segment
-
-_UNIT_LINE = re.compile(r"(?<!编制)(?<!预算)单位[:：](?P<word>[^\d\s:：]{1,8})")
 
 
 @dataclass
@@ -50,17 +47,17 @@ _BODY_LINE = re.compile(r"^(?:编制部门|编制单位|预算单位|预算部�
 _UNIT_START = re.compile(r"单位[:：](?:人民币)?(?P<part>[^\d\s:：]{0,3})$")
 
 
-def _unit_lines(lines: list[str]) -> list[str]:
+def _unit_lines(lines: list[str], words: DocumentWords) -> list[str]:
     """Lines with a unit split over two lines (`单位：万` / `元`, the second half maybe
-    printed after the body's name) joined back: the unit line gets the whole unit, the
-    second half is dropped from the other line."""
+    printed after the body's name) joined back: the unit line gets the whole unit (one of
+    the profile's `words.units`), the second half is dropped from the other line."""
     out = list(lines)
     for i in range(len(out) - 1):
         m = _UNIT_START.search(compact(out[i]))
-        if not m or _UNIT.search(compact(out[i])):
+        if not m or words.unit_re.search(compact(out[i])):
             continue
         rest = compact(out[i + 1])
-        for word in sorted(DOCUMENT.units, key=len, reverse=True):
+        for word in sorted(words.units, key=len, reverse=True):
             tail = word[len(m.group("part")):] if word.startswith(m.group("part")) else None
             if tail and rest.endswith(tail):
                 out[i] = out[i] + tail
@@ -72,7 +69,8 @@ def _unit_lines(lines: list[str]) -> list[str]:
 def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue], profile: Profile) -> None:
     """Read the lines `indices` of a page into a table's accumulator."""
     page = source.number
-    lines = _unit_lines([source.lines[i] for i in indices])
+    words = profile.document
+    lines = _unit_lines([source.lines[i] for i in indices], words)
     slots = [source.slots[i] if source.slots else () for i in indices]
     boxes = [tuple(w.box for w in source.words[i]) if source.words else () for i in indices]
     if page not in acc.pages:
@@ -82,17 +80,18 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
     shape = spec.shape if spec and profile.reader == "lines" else None
     parsed_lines: list[list[SourceRow] | None] = []
     for n, line in enumerate(lines):
-        if not line or _BODY_LINE.match(compact(line)) and not _UNIT.search(compact(line)):
+        if not line or _BODY_LINE.match(compact(line)) and not words.unit_re.search(compact(line)):
             acc.skip.add((page, indices[n]))  # a body line (`部门：…`) or the second half of a unit
             parsed_lines.append([])
             continue
-        unit = _UNIT.search(compact(line))
-        if unit or any(note in fold(line) for note in DOCUMENT.empty_table_notes) or _UNIT_LINE.search(compact(line)):
+        unit = words.unit_re.search(compact(line))
+        named = unit or words.unit_line_re.search(compact(line))  # a unit word, known or not
+        if named or any(note in fold(line) for note in words.empty_table_notes):
             acc.skip.add((page, indices[n]))
-        if not unit and _UNIT_LINE.search(compact(line)):
+        if not unit and named:
             issues.append(ParseIssue(rule="unknown_unit", severity="error", table=acc.key, page=page,
                                      message=f"{acc.key}: unit line {line!r} names no unit yusuan knows "
-                                             f"({', '.join(DOCUMENT.units)})"))
+                                             f"({', '.join(words.units)})"))
             parsed_lines.append([])
             continue
         if unit:
@@ -103,7 +102,7 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
             acc.unit = acc.unit or unit.group("unit")
             parsed_lines.append([])
             continue
-        if any(note in fold(line) for note in DOCUMENT.empty_table_notes):
+        if any(note in fold(line) for note in words.empty_table_notes):
             acc.empty_note = True
             parsed_lines.append([])
             continue
@@ -112,14 +111,14 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
             continue
         before = len(issues)
         if shape == "coded":
-            digits = DOCUMENT.code_first_digits.get(spec.classification or "", ())
+            digits = words.code_first_digits.get(spec.classification or "", ())
             # Two column groups side by side: one row per group, and group totals.
             parts = row_grammar.split_groups(line) if spec.side_by_side else [line]
             got = [row for part in parts
-                   if (row := row_grammar.parse_coded(part, page, acc.key, issues, digits)
+                   if (row := row_grammar.parse_coded(part, page, acc.key, issues, digits, words.total_row_labels)
                        or (spec.side_by_side and row_grammar.parse_group_total(part, page, acc.key, issues)))] or None
         elif shape == "two_sided":
-            got = row_grammar.parse_two_sided(line, page, acc.key, issues) or None
+            got = row_grammar.parse_two_sided(line, page, acc.key, issues, words.two_sided) or None
         else:
             row = row_grammar.parse_values(line, page, acc.key, issues)
             got = [row] if row else None
@@ -130,7 +129,7 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
         return
     used = _attach_wrapped_names(spec, lines, parsed_lines)
     if shape == "two_sided":
-        used |= _attach_wrapped_items(spec, page, lines, parsed_lines, issues, slots)
+        used |= _attach_wrapped_items(spec, page, lines, parsed_lines, issues, slots, words)
     for i, (line, parsed) in enumerate(zip(lines, parsed_lines)):
         if parsed:
             acc.rows.extend(parsed)
@@ -201,7 +200,7 @@ def _attach_wrapped_names(spec, lines: list[str], parsed: list[list[SourceRow] |
 
 
 def _attach_wrapped_items(spec, page: int, lines: list[str], parsed: list[list[SourceRow] | None],
-                          issues: list[ParseIssue], slots: list[tuple]) -> set[int]:
+                          issues: list[ParseIssue], slots: list[tuple], words: DocumentWords) -> set[int]:
     """Join an item whose label wrapped around its numbers in the text layer:
     `四、文化旅游体育与传媒` / `200,000 200,000` / `支出` → one 支出 item with two cells.
 
@@ -220,7 +219,7 @@ def _attach_wrapped_items(spec, page: int, lines: list[str], parsed: list[list[S
         if i + 1 < len(lines) and parsed[i + 1] is None and _is_name_fragment(spec, lines[i + 1]):
             label += lines[i + 1].strip()
             used.add(i + 1)
-        parsed[i - 1][-1] = place([row_grammar.make_item(label, cells, page)], line, slots[i])[0]
+        parsed[i - 1][-1] = place([row_grammar.make_item(label, cells, page, None, words.two_sided)], line, slots[i])[0]
     return used
 
 
@@ -258,7 +257,7 @@ def parse_pages(pages: list[Page], profile: Profile, claimed: set[int] = frozens
     ordered = [accs[n] for n in sorted(accs)]
     tables = [_finish(acc, profile, issues) for acc in ordered if acc.key is not None]
     others = [_finish(acc, profile, issues) for acc in ordered if acc.key is None]
-    facts = document_facts([line for p in pages for line in p.lines], title_lines)
+    facts = document_facts([line for p in pages for line in p.lines], title_lines, profile.document)
     return ParsedDocument(
         pages=len(pages),
         department=facts.department,
@@ -285,7 +284,7 @@ def _finish(acc: _Acc, profile: Profile, issues: list[ParseIssue]) -> ParsedTabl
         if acc.line_issues:  # the rows are read again, from the cells, with their own findings
             void = {id(i) for i in acc.line_issues}
             issues[:] = [i for i in issues if id(i) not in void]
-        digits = DOCUMENT.code_first_digits.get(spec.classification or "", ())
+        digits = profile.document.code_first_digits.get(spec.classification or "", ())
         acc.rows = shape_rows(spec, read, acc.key, profile, issues, digits)
         acc.header = read.header_lines
     if spec is not None:

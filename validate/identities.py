@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from ..domain import DOCUMENT, DOMAIN, CellRef, IdentitySpec, Profile
+from ..domain import DOMAIN, CellRef, IdentitySpec, Profile
 from ..normalize.text import compact
 from ..schemas.intermediate import Check, Identity, ParseIssue, Row, TableLayout, Term
 from . import codes
@@ -26,10 +26,10 @@ TOTAL = "total"
 TOTAL_WORDS = ("合计", "总计")
 
 
-def _class_names(name: str) -> list[str]:
-    """A 类 name and its other names over the years (document.toml class_name_synonyms)."""
+def _class_names(name: str, synonyms: tuple[tuple[str, ...], ...]) -> list[str]:
+    """A 类 name and its other names over the years (the profile's class_name_synonyms)."""
     name = compact(name)
-    for group in DOCUMENT.class_name_synonyms:
+    for group in synonyms:
         if name in (names := [compact(n) for n in group]):
             return [name] + [n for n in names if n != name]
     return [name]
@@ -63,7 +63,7 @@ class Index:
                     continue
                 self.by_code[row.table][src.code] = row
                 if src.level == 1:
-                    for name in _class_names(src.name):
+                    for name in _class_names(src.name, profile.document.class_name_synonyms):
                         self.classes[row.table].setdefault(name, src.code)
             elif src.kind in ("total", "values"):
                 if row.table in self.total and row.values:
