@@ -22,7 +22,6 @@ import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from importlib import resources
 
 from .. import domain
@@ -56,6 +55,10 @@ class _Spec:
     line_breaks: bool = False
     """Read on the page's lines joined by line breaks (a label may start a line and may
     be cut by one), else on the lines joined end to end."""
+    label_regex: re.Pattern[str] | None = None
+    """A statement's label words alone: every match of `regex` holds one, so a page
+    where this finds none is not searched (the full pattern, which may start anywhere,
+    is slow to scan a page with)."""
 
 
 def _word_regex(word: str) -> str:
@@ -91,24 +94,14 @@ def _load_statements() -> tuple[tuple[_Spec, ...], dict[str, re.Pattern[str]]]:
                    .replace("{labels}", "|".join(_word_regex(w) for w in words)))
         cells = st["cell"] if isinstance(st["cell"], list) else [st["cell"]]
         specs.append(_Spec(regex=re.compile(pattern), label="", cells=tuple(CellRef(**c) for c in cells),
-                           words=tuple(words), line_breaks=True))
+                           words=tuple(words), line_breaks=True,
+                           label_regex=re.compile("|".join(_word_regex(w) for w in words))))
     kinds = {kind: re.compile(p) for kind, p in common.get("kinds", {}).items()}
     return tuple(specs), kinds
 
 
 _STATEMENTS, _KINDS = _load_statements()
 _FIGURES = tuple(_Spec(regex=f.regex, label=f.label, cells=f.cells) for f in FIGURES)
-
-
-@lru_cache(maxsize=None)
-def _first_letters(words: tuple[str, ...]) -> frozenset[str]:
-    """The characters one of the label words must print first (see `_word_regex`:
-    quotes are optional, brackets and colons of either width)."""
-    out: set[str] = set()
-    for word in words:
-        first = next((ch for ch in word if ch not in "“”\"'"), "")
-        out.update(next((pair for pair in ("（(", "）)", "：:") if first in pair), first))
-    return frozenset(out)
 
 
 def _word_of(spec: _Spec, printed: str) -> str:
@@ -186,13 +179,14 @@ def read_figures(pages: list[Page], doc_id: str, tables: set[str], profile: Prof
 
         found: dict[int, list[tuple[str, str, tuple[CellRef, ...], int, int]]] = {}
         for spec in (*_FIGURES, *_STATEMENTS):
-            if spec.words and not any(ch in text for ch in _first_letters(spec.words)):
-                continue  # no label word can start on this page (a cheap test before the regex)
             cells = tuple(c for c in spec.cells if usable(c))
             if not cells:
                 continue  # the wording belongs to another kind of document
             at = plain if spec.line_breaks else (lambda pos: pos)
-            for m in spec.regex.finditer(broken if spec.line_breaks else text):
+            searched = broken if spec.line_breaks else text
+            if spec.label_regex is not None and not spec.label_regex.search(searched):
+                continue  # no label word on this page (a cheap test before the full pattern)
+            for m in spec.regex.finditer(searched):
                 name = (m.groupdict().get("name") or "").strip()
                 label = spec.label.replace("{name}", name) if spec.label else _word_of(spec, m.group("label"))
                 named = tuple(c.model_copy(update={"row": c.row.replace("{name}", name)}) for c in cells)
