@@ -42,7 +42,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import add, attrgetter
 
 from ..domain import DOCUMENT
 from ..normalize.numbers import looks_numeric
@@ -109,16 +109,23 @@ _UNMAPPED = re.compile(r"\(cid:\d+\)|[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf
 def _lines_of(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into lines by baseline, each line ordered left to right."""
     lines: list[list[Char]] = []
+    line: list[Char] = []
     last = None
+    # By baseline alone: each line is sorted by x after (stably, so characters at one x
+    # keep their baseline order, as a (baseline, x) key would give them).
     for ch in sorted(chars, key=_BY_BASELINE):
-        if last is None or ch.baseline - last > Y_TOLERANCE:
-            lines.append([])
-        lines[-1].append(ch)
-        last = ch.baseline
-    return [sorted(line, key=_BY_X) for line in lines]
+        baseline = ch.baseline
+        if last is None or baseline - last > Y_TOLERANCE:
+            line = []
+            lines.append(line)
+        line.append(ch)
+        last = baseline
+    for line in lines:
+        line.sort(key=_BY_X)
+    return lines
 
 
-_BY_BASELINE = attrgetter("baseline", "x0")
+_BY_BASELINE = attrgetter("baseline")
 _BY_X = attrgetter("x0")
 _NO_EDGE = float("inf")
 
@@ -149,6 +156,26 @@ def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
                 x1 = ch.x1
     if texts:
         out.append(Word("".join(texts), x0, x1, baseline, word_cell, edges))
+    return out
+
+
+def _plain_words(line: list[Char]) -> list[Word]:
+    """A line's words where no rule crosses it: `_words` without cell boundaries."""
+    out: list[Word] = []
+    texts: list[str] = []
+    x0 = x1 = baseline = 0.0
+    for ch in line:
+        if texts and ch.x0 - x1 < WORD_GAP:
+            texts.append(ch.text)
+            if ch.x1 > x1:
+                x1 = ch.x1
+            continue
+        if texts:
+            out.append(Word("".join(texts), x0, x1, baseline))
+        texts = [ch.text]
+        x0, x1, baseline = ch.x0, ch.x1, ch.baseline
+    if texts:
+        out.append(Word("".join(texts), x0, x1, baseline))
     return out
 
 
@@ -247,13 +274,14 @@ def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[tuple[tuple[f
     band gathered into one line (cell by cell), the other words left on their baseline
     lines (band None); top to bottom."""
     bands: dict[tuple, list[Word]] = {}
+    by_grid: dict[tuple[float, ...], list[tuple]] = {}  # the band keys of each grid, in order
     loose: list[list[Word]] = []
     finder = _Bands(horizontal)
     last = None  # the band of the word before: most words share it (one row, cell after cell)
 
-    def same(k: tuple, w: Word, band: tuple[float, float]) -> bool:
+    def same(k: tuple, band: tuple[float, float]) -> bool:
         # Rules of one row are drawn a fraction of a point apart in some columns.
-        return k[0] == w.grid and abs(k[1] - band[0]) <= EDGE_MERGE and abs(k[2] - band[1]) <= EDGE_MERGE
+        return abs(k[1] - band[0]) <= EDGE_MERGE and abs(k[2] - band[1]) <= EDGE_MERGE
 
     for line in lines:
         rest = []
@@ -263,10 +291,14 @@ def _rows(lines: list[list[Word]], horizontal: list[Rule]) -> list[tuple[tuple[f
             if band is None:
                 rest.append(w)
                 continue
-            key = last if last is not None and same(last, w, band) else \
-                next((k for k in bands if same(k, w, band)), (w.grid, *band))
-            bands.setdefault(key, []).append(w)
-            last = key
+            if last is None or last[0] != w.grid or not same(last, band):
+                keys = by_grid.setdefault(w.grid, [])
+                last = next((k for k in keys if same(k, band)), None)
+                if last is None:
+                    last = (w.grid, *band)
+                    keys.append(last)
+                    bands[last] = []
+            bands[last].append(w)
         if rest:
             loose.append(rest)
     out = [(ws[0].baseline, None, ws) for ws in loose]
@@ -301,9 +333,10 @@ def _code_cells(words: list[Word]) -> set[int]:
 
 def _slots(lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
     """Per line and word, the word's slot (see the module docstring)."""
+    numeric = [[looks_numeric(w.text) for w in ws] for ws in lines]
     labels: dict[tuple[float, ...], set[int]] = {}
-    for ws in lines:
-        if any(looks_numeric(w.text) for w in ws):
+    for ws, shaped in zip(lines, numeric):
+        if True in shaped:
             marks = labels.setdefault(ws[0].grid, set())
             for w in ws:
                 if w.cell is not None and has_cjk(w.text):
@@ -311,16 +344,20 @@ def _slots(lines: list[list[Word]]) -> list[tuple[Slot, ...]]:
             marks.update(_code_cells(ws))
     ordered = {grid: sorted(cells) for grid, cells in labels.items()}
     out = []
-    for ws in lines:
+    for ws, shaped in zip(lines, numeric):
+        if True not in shaped:
+            out.append((None,) * len(ws))
+            continue
         slots: list[Slot] = []
-        for w in ws:
-            marks = ordered.get(w.grid, ())
+        for w, number in zip(ws, shaped):
             c = w.cell
-            if c is None or not looks_numeric(w.text) or c in marks:
+            marks = ordered.get(w.grid, ())
+            if c is None or not number or c in marks:
                 slots.append(None)
                 continue
-            start = max((m for m in marks if m < c), default=-1)
-            end = min((m for m in marks if m > c), default=len(w.grid) - 1)
+            at = bisect_left(marks, c)  # marks are sorted, c is not among them
+            start = marks[at - 1] if at else -1
+            end = marks[at] if at < len(marks) else len(w.grid) - 1
             slots.append((c - start - 1, end - start - 1))
         out.append(tuple(slots))
     return out
@@ -343,6 +380,8 @@ def _on_page(chars: list[Char], size: tuple[float, float] | None, hidden: Collec
     (their indices) are not printed text."""
     if hidden:
         chars = [c for i, c in enumerate(chars) if i not in hidden]
+    if _all_printed(chars, size):
+        return list(chars)
     if size is None:
         return [c for c in chars if not c.text.isspace() and c.text not in INVISIBLE]
     # One pass (a page has thousands of characters); x is doubled, not halved, per character.
@@ -350,6 +389,25 @@ def _on_page(chars: list[Char], size: tuple[float, float] | None, hidden: Collec
     top, bottom = -OFF_PAGE, size[1] + OFF_PAGE
     return [c for c in chars if left <= c.x0 + c.x1 <= right and top <= c.baseline <= bottom
             and not c.text.isspace() and c.text not in INVISIBLE]
+
+
+def _all_printed(chars: list[Char], size: tuple[float, float] | None) -> bool:
+    """Whether every character prints inside the page box, none white space or invisible:
+    the common case, told by passes over the whole page at C speed."""
+    texts = list(map(_TEXT, chars))
+    if not texts or _NOT_PRINTED.search("".join(texts)) or not min(map(len, texts)):
+        return False
+    if size is None:
+        return True
+    doubled = list(map(add, map(_X0, chars), map(_X1, chars)))
+    baselines = list(map(_BY_BASELINE, chars))
+    return (-2 * OFF_PAGE <= min(doubled) and max(doubled) <= 2 * (size[0] + OFF_PAGE)
+            and -OFF_PAGE <= min(baselines) and max(baselines) <= size[1] + OFF_PAGE)
+
+
+_NOT_PRINTED = re.compile(f"[\\s{INVISIBLE}]")
+"""White space (as str.isspace takes it) or an invisible character."""
+_TEXT, _X0, _X1 = attrgetter("text"), attrgetter("x0"), attrgetter("x1")
 
 
 CUT_HEIGHT = (0.2, 0.95)
@@ -454,11 +512,11 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
     if not visible:
         page = _textless(number, *drawing())
         return page.model_copy(update={"clipped": clipped}) if clipped else page
-    if len(_UNMAPPED.findall("".join(c.text for c in visible))) >= UNMAPPED_SHARE * len(visible):
+    if len(_UNMAPPED.findall("".join([c.text for c in visible]))) >= UNMAPPED_SHARE * len(visible):
         return Page(number=number, lines=(), problem="unmapped_font")
     chars_by_line = _lines_of(visible)
     # Without a number-shaped word no cell needs a column: the ruling is not read.
-    plain = [_words(line, ()) for line in chars_by_line]
+    plain = [_plain_words(line) for line in chars_by_line]
     tabular = any(looks_numeric(w.text) for ws in plain for w in ws)
     vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
     # A line no rule crosses keeps its words.
@@ -479,7 +537,7 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
     # A line outside ruled rows set at most JOINED_GAP font sizes below the line above
     # runs on from it (a wrapped cell or sentence); a wider gap is the blank line raw text
     # would show. The font size is a CJK character's advance.
-    widths = sorted(c.x1 - c.x0 for c in visible if "\u4e00" <= c.text <= "\u9fff")
+    widths = sorted([c.x1 - c.x0 for c in visible if "\u4e00" <= c.text <= "\u9fff"])
     size_font = widths[len(widths) // 2] if widths else 0.0
     loose = [band is None for band, _ in banded]
     joined = (False,) + tuple(
