@@ -21,7 +21,8 @@ Lines without boxes (raw text) give cells with no box and no header path.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..domain import Profile, TableSpec
 from ..normalize.numbers import looks_numeric
@@ -33,9 +34,9 @@ EDGE = 1.5
 """Points a cell may stick out of a header cell's x-range and still be under it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One printed cell of a table: where it is, the header path above it, its text."""
+class Cell(NamedTuple):
+    """One printed cell of a table: where it is, the header path above it, its text. A
+    plain tuple, like `Word`: a document prints thousands."""
 
     page: int
     line: int
@@ -167,7 +168,7 @@ def _join_fragments(page: Page, lines: list, previous: list[Cell]) -> list:
                 break  # not the rest of the last row's cells: the line stays a line of its own
             for w, n in zip(words, targets):
                 c = previous[n]
-                previous[n] = replace(c, text=c.text + w.text)
+                previous[n] = c._replace(text=c.text + w.text)
             out[k] = (i, ())
     return [(i, ws) for i, ws in out if ws]
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..domain import Profile
-from ..normalize.text import compact, fold
+from ..normalize.text import compact, fold, memo
 
 MAX_TITLE = 70
 MAX_BODY = 40
@@ -56,10 +56,12 @@ def _body_ok(body: str) -> bool:
     return bool(_BODY_END.search(body)) or not any(w in body for w in _TABLE_WORDS)
 
 
-def parse_title(line: str, profile: Profile) -> Title | None:
-    """Given a line, return its `Title` when it has a table title's grammar, else None.
-
-    A title ends with 表 (before any qualifier) and is not a sentence."""
+@memo
+def _grammar(line: str) -> tuple[str, str | None, int | None, str] | None:
+    """The profile-free part of `parse_title` (every stage tests the same lines, each
+    profile too): the name left after stripping the table number, enumerator, qualifiers
+    and year, with the number, year and what was printed before the year; None when the
+    line has no title's grammar."""
     folded = fold(line)
     if "表" not in folded:  # every title names its 表 (the cheap test most lines fail)
         return None
@@ -79,6 +81,17 @@ def parse_title(line: str, profile: Profile) -> Title | None:
     before = ""
     if m := _YEAR.search(text):
         year, before, text = int(m.group("year")), text[:m.start()], text[m.end():]
+    return text, number, year, before
+
+
+def parse_title(line: str, profile: Profile) -> Title | None:
+    """Given a line, return its `Title` when it has a table title's grammar, else None.
+
+    A title ends with 表 (before any qualifier) and is not a sentence."""
+    grammar = _grammar(line)
+    if grammar is None:
+        return None
+    text, number, year, before = grammar
     index = profile.title_index
     best = None
     for start in range(len(text)):

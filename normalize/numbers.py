@@ -43,6 +43,7 @@ def looks_numeric(text: str) -> bool:
     return is_blank(text) or bool(_NUMBERISH.match(t))
 
 
+@memo
 def parse_amount(text: str) -> Decimal | None:
     """Given one printed cell, return its exact value, None for a blank; ValueError if malformed."""
     if is_blank(text):
