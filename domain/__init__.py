@@ -148,8 +148,9 @@ class TwoSidedWords(_Frozen):
 class DocumentWords(_Frozen):
     """The words a document of one layout family prints around its tables and prose
     (document.toml, each field overridable in a profile's `[document]` table): units,
-    labels, notes, table and page numbers, 目录 lines, two-sided items. Every stage reads
-    them from the profile it is given (`Profile.document`)."""
+    labels, notes, table and page numbers, 目录 lines, two-sided items; the patterns typed
+    `re.Pattern` are compiled as they are loaded. Every stage reads them from the profile
+    it is given (`Profile.document`)."""
 
     code_first_digits: dict[str, tuple[str, ...]]
     class_name_synonyms: tuple[tuple[str, ...], ...] = ()
@@ -161,15 +162,15 @@ class DocumentWords(_Frozen):
     heading_patterns: tuple[str, ...] = ()
     year_end_patterns: tuple[str, ...] = ()
     empty_table_notes: tuple[str, ...]
-    note_pattern: str
+    note_pattern: re.Pattern[str]
     """The start of a table's note (`注：`, `说明：`, `注1`), on the compacted line."""
-    table_number_pattern: str
+    table_number_pattern: re.Pattern[str]
     """A table number printed on its own line (`公开01表`), on the compacted line."""
-    page_number_pattern: str
+    page_number_pattern: re.Pattern[str]
     """A page number (`5`, `- 5 -`, `第5页`), on the folded line."""
-    title_start_pattern: str
+    title_start_pattern: re.Pattern[str]
     """How a title wrapped over two lines starts (a year, a table number, an enumerator)."""
-    contents_line_pattern: str
+    contents_line_pattern: re.Pattern[str]
     """A 目录 entry with leader dots and its page number, on the compacted line."""
     total_row_labels: tuple[str, ...] = ()
     two_sided: TwoSidedWords
@@ -184,26 +185,6 @@ class DocumentWords(_Frozen):
     def unit_line_re(self) -> re.Pattern[str]:
         """A unit line naming any word (group `unit`): known or not, it is no table row."""
         return re.compile(self.unit_pattern.replace("{unit}", r"(?P<unit>[^\d\s:：]{1,8})"))
-
-    @cached_property
-    def note_re(self) -> re.Pattern[str]:
-        return re.compile(self.note_pattern)
-
-    @cached_property
-    def table_number_re(self) -> re.Pattern[str]:
-        return re.compile(self.table_number_pattern)
-
-    @cached_property
-    def page_number_re(self) -> re.Pattern[str]:
-        return re.compile(self.page_number_pattern)
-
-    @cached_property
-    def title_start_re(self) -> re.Pattern[str]:
-        return re.compile(self.title_start_pattern)
-
-    @cached_property
-    def contents_line_re(self) -> re.Pattern[str]:
-        return re.compile(self.contents_line_pattern)
 
     @cached_property
     def department_res(self) -> tuple[re.Pattern[str], ...]:
@@ -295,7 +276,10 @@ def _load(name: str) -> dict:
 
 DOCUMENT: DocumentWords = DocumentWords(**_load("document.toml"))
 """The base words every profile starts from (document.toml); stages read their
-profile's (`Profile.document`), never these."""
+profile's (`Profile.document`). One stage cannot: extract.pdf_geometry lays a PDF page
+out while the document is read, before any profile is chosen (the profile is chosen from
+the laid-out pages' titles), and tells a name cell from the amount after it by these
+words' two-sided item start."""
 
 
 class Profile(_Frozen):
@@ -329,14 +313,20 @@ PROFILE_FILES = ("shanghai.toml", "jiangsu.toml")
 
 
 def _load_profile(file: str) -> Profile:
-    raw = _load(file)
+    return make_profile(file.removesuffix(".toml"), _load(file))
+
+
+def make_profile(name: str, raw: dict) -> Profile:
+    """Given a profile's name and its TOML as a dict (`[profile]`, its tables or the file
+    naming them, identities, and `[document]` / `[two_sided]` words over document.toml's),
+    return the Profile."""
     meta = raw["profile"]
     tables = _load(meta["tables"])["tables"] if "tables" in meta else raw["tables"]
     identities = _load(meta["identities"])["identity"] if "identities" in meta else raw.get("identity", [])
     words = DOCUMENT.model_dump() | raw.get("document", {})
     words["two_sided"] = (DOCUMENT.two_sided.model_dump() | raw.get("document", {}).get("two_sided", {})
                           | raw.get("two_sided", {}))
-    return Profile(name=file.removesuffix(".toml"), description=meta["description"], reader=meta["reader"],
+    return Profile(name=name, description=meta["description"], reader=meta["reader"],
                    tables={key: TableSpec(key=key, **spec) for key, spec in tables.items()},
                    identities=tuple(IdentitySpec(**spec) for spec in identities),
                    document=DocumentWords(**words))
@@ -358,6 +348,17 @@ class Domain:
             if scores[name] > scores[best.name]:
                 best = profile
         return best
+
+    @cached_property
+    def units(self) -> dict[str, Decimal]:
+        """Every unit word of any profile → its factor to 元: a word means the same amount
+        in every template (万元 is 10000 元), profiles differ only in the words they print."""
+        out: dict[str, Decimal] = {}
+        for profile in self.profiles.values():
+            for word, f in profile.document.units.items():
+                if out.setdefault(word, f) != f:
+                    raise ValueError(f"unit {word!r} is {out[word]} 元 in one profile, {f} 元 in {profile.name}")
+        return out
 
     @cached_property
     def all_tables(self) -> dict[str, TableSpec]:

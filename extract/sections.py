@@ -2,11 +2,12 @@
 
 Every line of every page is given to one section (extract.schemas `Section`): a table
 (its title, unit, header, rows and notes), prose, a form's page, a cover, a 目录 page, or
-a blank page; table numbers on their own line and page numbers are in none. The tables
-(extract.tables) read their table sections, the forms reader the pages forms claim, and
-the validators their sections through `Sections`: the prose rules, prose figures and
-heading checks the running text, the rules over table rows each line's table. No reader
-decides again what is prose or which table a line is in.
+a blank page; table numbers on their own line and page numbers (outside the ruling, a
+page's first or last line) are in none. The tables (extract.tables) read their table
+sections, the forms reader the pages forms claim, and the validators their sections
+through `Sections`: the prose rules, prose figures and heading checks the running text,
+the rules over table rows each line's table. No reader decides again what is prose or
+which table a line is in.
 
 How a page is cut (titles by grammar, extract.titles, with the document's profile):
 - A page's lines go to the table whose title is on that page; a page without a title but
@@ -17,7 +18,11 @@ How a page is cut (titles by grammar, extract.titles, with the document's profil
   (published PDFs: lines after a title belong to it, lines before the first title of a
   page continue the previous table), and title after the data (the raw text of seed 000:
   the rows of a page come first and its title, unit and header cells after them).
-- A page listing three or more titles and no amount is a 目录 page, not tables.
+- A page listing three or more titles or 目录 entries and no amount is a 目录 page, not
+  tables; a 目录 entry (`一、收支预算总表 ………… 5`: name, leader dots, page number) is a
+  contents line wherever it is printed, never a row.
+- The words of all this (notes, unit lines, table and page numbers, 目录 entries, how a
+  wrapped title starts) are the profile's document words (domain.DocumentWords).
 - Text outside any table is prose, the lines of a sentence wrapped after an amount too.
   Amount rows in a ruling with no title above them and no table to continue are an
   untitled table section: the rows no table claims (`unread_table`).
@@ -29,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..domain import DOCUMENT, DOMAIN, Profile
+from ..domain import DOMAIN, DocumentWords, Profile
 from ..normalize.codes import CODE_PREFIX
 from ..normalize.numbers import looks_numeric
 from ..normalize.text import compact, fold, has_cjk, memo
@@ -39,11 +44,8 @@ from .forms import find_forms
 from .ruled_forms import find_ruled_forms
 from .titles import PART_HEADING, Title, parse_title
 
-# Matched on the compacted line: text layers space CJK out (`单位： 万 元`), and some write
-# `人民币万元` or `金额单位：`. `编制单位：` names the body, not the unit.
-UNIT = re.compile(r"(?<!编制)(?<!预算)单位[:：](?:人民币)?(?P<unit>"
-                  + "|".join(sorted(DOCUMENT.units, key=len, reverse=True)) + ")")
 MIN_CONTENTS_TITLES = 3
+"""A page listing this many titles or 目录 entries and no amount is a 目录 page."""
 PROSE_LINE = 20
 """A line outside ruled rows at least this long, with a sentence's punctuation, is prose:
 it ends the table printed above it on the page."""
@@ -114,47 +116,54 @@ def _prints_amounts(lines: list[str]) -> bool:
     return False
 
 
-def _is_prose(page: Page, i: int) -> bool:
+def _is_note(line: str, words: DocumentWords) -> bool:
+    """A line that starts a table's note (`注：`, `说明：`) or says the table is empty."""
+    return bool(words.note_pattern.match(compact(line))) or any(n in fold(line) for n in words.empty_table_notes)
+
+
+def _is_prose(page: Page, i: int, words: DocumentWords) -> bool:
     """A sentence printed outside any ruled row of a PDF page (not a table's note)."""
     line = page.lines[i]
     if page.bands and page.bands[i] is None and PART_HEADING.match(fold(line)):
         return True  # `第三部分 …`: the document moves on to its next part
     return (bool(page.bands) and page.bands[i] is None and len(line) >= PROSE_LINE
-            and bool(_PROSE_PUNCT.search(line)) and not _NOTE.match(compact(line))
-            and not any(note in fold(line) for note in DOCUMENT.empty_table_notes))
+            and bool(_PROSE_PUNCT.search(line)) and not _is_note(line, words))
 
 
-def _cut_at_prose(page: Page, indices: list[int]) -> tuple[list[int], list[int]]:
+def _cut_at_prose(page: Page, indices: list[int], words: DocumentWords,
+                  entries: set[int] = frozenset()) -> tuple[list[int], list[int]]:
     """A table's lines on a page → (its lines, the prose after them): a table never
-    continues into the prose printed below it."""
+    continues into the prose printed below it. A 目录 entry (`entries`) is no data row."""
     seen_data = False
     for n, i in enumerate(indices):
-        if (seen_data or PART_HEADING.match(fold(page.lines[i]))) and _is_prose(page, i):
+        if (seen_data or PART_HEADING.match(fold(page.lines[i]))) and _is_prose(page, i, words):
             return indices[:n], indices[n:]
-        seen_data = seen_data or is_data_line(page.lines[i])
+        seen_data = seen_data or (i not in entries and is_data_line(page.lines[i]))
     return indices, []
-
-
-_NUMBER_LINE = re.compile(r"^(?:公开\d+表|附表\d+|附表[一二三四五六七八九十]+|表[一二三四五六七八九十\d]+)$")
-_PAGE_NUMBER = re.compile(r"^[-—–]?\s*\d{1,4}\s*[-—–]?$|^第\s*\d{1,4}\s*页$")
 
 
 FURNITURE_LENGTH = 16
 """A table number or page number line is no longer than this (as printed, spaces too)."""
 
 
-def _furniture(page: Page, i: int) -> bool:
+def _furniture(page: Page, i: int, words: DocumentWords) -> bool:
     """A line that is no table's content: a table number printed on its own line above
-    its title (`公开 01 表`), or a page number outside the ruling."""
+    its title (`公开 01 表`), or a page number: outside the ruling and in the page's top or
+    bottom margin, its first or last line (a PDF page's lines are ordered by their
+    baseline, top to bottom). A number alone on a line inside the page is a cell (an
+    amount wrapped onto its own line in an unruled table), never a page number."""
     if len(page.lines[i]) > FURNITURE_LENGTH:
         return False
-    text = compact(page.lines[i])
-    if _NUMBER_LINE.match(text):
+    if words.table_number_pattern.match(compact(page.lines[i])):
         return True
-    return bool(page.bands) and page.bands[i] is None and bool(_PAGE_NUMBER.match(fold(page.lines[i])))
+    return (bool(page.bands) and page.bands[i] is None and i in (0, len(page.lines) - 1)
+            and bool(words.page_number_pattern.match(fold(page.lines[i]))))
 
 
-_TITLE_START = re.compile(r"(?:19|20)\d\d\s*年|^公开|^附表|^表|^[一二三四五六七八九十]+、")
+def contents_entries(page: Page, words: DocumentWords) -> set[int]:
+    """The lines of a page that are 目录 entries: a name, leader dots and a page number
+    (`一、收支预算总表 ………… 5`): contents lines, never table rows."""
+    return {i for i, line in enumerate(page.lines) if words.contents_line_pattern.match(compact(line))}
 
 
 def _titles(lines: tuple[str, ...], profile: Profile) -> tuple[list[tuple[int, Title, str]], set[int]]:
@@ -166,7 +175,7 @@ def _titles(lines: tuple[str, ...], profile: Profile) -> tuple[list[tuple[int, T
             continue
         hit = parse_title(line, profile)
         if ((hit is None or hit.key is None) and i + 1 < len(lines) and len(line) < 60
-                and _TITLE_START.search(line) and not is_data_line(line)):
+                and profile.document.title_start_pattern.search(line) and not is_data_line(line)):
             alone = parse_title(lines[i + 1], profile)
             joined = parse_title(line + lines[i + 1], profile)
             if joined and joined.key and (alone is None or alone.key is None) and (hit or joined.year or joined.number):
@@ -181,9 +190,10 @@ def _titles(lines: tuple[str, ...], profile: Profile) -> tuple[list[tuple[int, T
 class _Cut:
     """One page cut for its tables: the lines continuing the previous table (`head`), each
     title's (title, title text, heading lines, lines), the prose after a table, the other
-    text (prose above a PDF page's first title), and whether the page is a 目录."""
+    text (prose above a PDF page's first title), the 目录 entries, and whether the page is
+    a 目录."""
 
-    __slots__ = ("head", "segments", "prose", "text", "contents")
+    __slots__ = ("head", "segments", "prose", "text", "contents", "entries")
 
     def __init__(self, head, segments, prose, text=(), contents=False):
         self.head: list[int] = head
@@ -191,38 +201,45 @@ class _Cut:
         self.prose: list[int] = prose
         self.text: list[int] = list(text)
         self.contents: bool = contents
+        self.entries: list[int] = []
 
 
 def _cut(page: Page, profile: Profile) -> _Cut:
     """Cut a page's lines for its tables (furniture left out of every part, wrapped title
-    lines out of every table's lines: they are its heading)."""
+    lines out of every table's lines: they are its heading; 目录 entries out of every part:
+    they are contents, `entries`)."""
+    words = profile.document
     titles, wrapped = _titles(page.lines, profile)
-    cut = _cut_of(page, titles, wrapped)
-    furniture = {i for i in range(len(page.lines)) if _furniture(page, i)}
-    if furniture or wrapped:
-        gone = furniture | wrapped
+    entries = contents_entries(page, words)
+    cut = _cut_of(page, titles, wrapped, words, entries)
+    furniture = {i for i in range(len(page.lines)) if _furniture(page, i, words)}
+    if furniture or wrapped or entries:
+        gone = furniture | wrapped | entries
         cut.head = [i for i in cut.head if i not in gone]
         cut.segments = [(t, line, heading, [i for i in ls if i not in gone]) for t, line, heading, ls in cut.segments]
         # A prose part starts at a sentence, never at furniture: it stays non-empty.
-        cut.prose = [i for i in cut.prose if i not in furniture]
-        cut.text = [i for i in cut.text if i not in furniture]
+        cut.prose = [i for i in cut.prose if i not in furniture | entries]
+        cut.text = [i for i in cut.text if i not in furniture | entries]
+        cut.entries = sorted(entries - furniture)
     return cut
 
 
-def _cut_of(page: Page, titles, wrapped: set[int]) -> _Cut:
+def _cut_of(page: Page, titles, wrapped: set[int], words: DocumentWords, entries: set[int]) -> _Cut:
     lines = list(page.lines)
-    if len({t.key or t.name for _, t, _ in titles}) >= MIN_CONTENTS_TITLES and not _prints_amounts(lines):
-        head, prose = _cut_at_prose(page, list(range(len(lines))))  # a table of contents lists titles only
+    listed = len({t.key or t.name for _, t, _ in titles}) + len(entries)
+    if listed >= MIN_CONTENTS_TITLES and not _prints_amounts([line for i, line in enumerate(lines) if i not in entries]):
+        # A table of contents lists titles only.
+        head, prose = _cut_at_prose(page, list(range(len(lines))), words, entries)
         return _Cut(head, [], prose, contents=True)
     everything = list(range(len(lines)))
     if not titles:
-        head, prose = _cut_at_prose(page, everything)
+        head, prose = _cut_at_prose(page, everything, words, entries)
         return _Cut(head, [], prose)
 
     def heading(i: int) -> tuple[int, ...]:
         return (i, i + 1) if i + 1 in wrapped else (i,)
 
-    data = [i for i, line in enumerate(lines) if is_data_line(line)]
+    data = [i for i, line in enumerate(lines) if i not in entries and is_data_line(line)]
     # A PDF prints a table's title above it; only raw text moves it below the rows.
     title_first = bool(page.bands) or not data or titles[0][0] < data[0]
     segments = []
@@ -231,24 +248,24 @@ def _cut_of(page: Page, titles, wrapped: set[int]) -> _Cut:
         head = everything[: titles[0][0]]
         bounds = [t[0] for t in titles] + [len(lines)]
         for (i, key, title), end in zip(titles, bounds[1:]):
-            mine, after = _cut_at_prose(page, everything[i + 1:end])
+            mine, after = _cut_at_prose(page, everything[i + 1:end], words, entries)
             segments.append((key, title, heading(i), mine))
             prose += after
         if page.bands:
             # In a PDF only a unit line above the first title is that table's; ruled rows
             # there continue the table of the page before, the rest is prose.
-            above = [i for i in head if page.bands[i] is None and UNIT.search(compact(lines[i]))]
+            above = [i for i in head if page.bands[i] is None and words.unit_re.search(compact(lines[i]))]
             key, title, first_heading, first = segments[0]
             segments[0] = (key, title, first_heading, above + first)
             head = [i for i in head if i not in above]
-            head, text = _cut_at_prose(page, head)  # prose above the first title ends nothing below it
+            head, text = _cut_at_prose(page, head, words, entries)  # prose above the first title ends nothing below it
             return _Cut(head, segments, prose, text)
         if not any(is_data_line(lines[i]) for i in head):
             # A unit line or header printed above the title belongs to that table.
             key, title, first_heading, first = segments[0]
             segments[0], head = (key, title, first_heading, head + first), []
         else:
-            head, after = _cut_at_prose(page, head)
+            head, after = _cut_at_prose(page, head, words, entries)
             prose += after
         return _Cut(head, segments, prose)
     start = 0
@@ -267,10 +284,7 @@ def ruled_rows(page: Page, indices: Iterable[int]) -> bool:
     return len(indices) >= 2
 
 
-_NOTE = re.compile(r"^(?:注|说明)\s*(?:[:：]|\d)")
-
-
-def _notes(page: Page, lines: Iterable[int], heading: tuple[int, ...]) -> tuple[int, ...]:
+def _notes(page: Page, lines: Iterable[int], heading: tuple[int, ...], words: DocumentWords) -> tuple[int, ...]:
     """The running text printed in a table's section: its notes (`注：1.…` and the lines it
     wraps onto, an empty-table note: on a PDF page from the first line outside any ruled
     row that starts like a note to the section's end, ruled rows left out; in raw text,
@@ -288,8 +302,7 @@ def _notes(page: Page, lines: Iterable[int], heading: tuple[int, ...]) -> tuple[
         if ruled and ruled[i] is not None:
             if _is_sentence(line) and not _is_coded_line(line):
                 found.append(i)
-        elif ((ruled and found) or _NOTE.match(compact(line)) or any(n in fold(line) for n in DOCUMENT.empty_table_notes)
-              or _is_sentence(line) and not _is_coded_line(line)):
+        elif (ruled and found) or _is_note(line, words) or _is_sentence(line) and not _is_coded_line(line):
             found.append(i)
     return tuple(found)
 
@@ -319,6 +332,7 @@ def segment(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()
     """Given a document's pages, its layout profile and the pages its forms claim, return
     every section of every page (the module's docstring says how a page is cut); table
     sections carry their table's index, kind and title."""
+    words = profile.document
     out: list[Section] = []
     keys: dict[str, int] = {}  # a classified table's key → its order among the classified
     unclassified = 0
@@ -327,7 +341,8 @@ def segment(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()
 
     def table(page: Page, ref, lines, heading=(), title: str | None = None) -> Section:
         lines = tuple(sorted({*lines, *heading}))
-        return Section(page=page.number, kind="table", lines=lines, heading=heading, notes=_notes(page, lines, heading),
+        return Section(page=page.number, kind="table", lines=lines, heading=heading,
+                       notes=_notes(page, lines, heading, words),
                        table=-1 - ref[1] if ref[0] is None else ref[1], key=ref[0], title=title or titles[ref])
 
     def text(page: Page, lines: list[int], kind: SectionKind) -> None:
@@ -358,12 +373,13 @@ def segment(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()
             out.append(table(page, current, head))
         elif head and head_data and ruled_rows(page, head_data):
             out.append(Section(page=page.number, kind="table", lines=tuple(head),  # rows no title claims
-                               notes=_notes(page, head, ())))
+                               notes=_notes(page, head, (), words)))
         else:
             text(page, head, text_kind)
             if not cut.segments and not head_data and not page.problem:
                 current = None  # a prose page ends the table before it
         text(page, cut.text, text_kind)
+        text(page, cut.entries, "form" if page.number in claimed else "contents")
         for title, line, heading, lines in cut.segments:
             if title.key is None:
                 current = (None, unclassified)
@@ -384,6 +400,11 @@ def segment(pages: list[Page], profile: Profile, claimed: set[int] = frozenset()
 def sections_of(pages: list[Page], profile: Profile | None = None) -> Sections:
     """The sections of pages read outside the pipeline (a validator called on its own):
     the profile chosen as the pipeline chooses it, the forms' pages claimed."""
-    if profile is None:
-        profile = DOMAIN.choose(lambda p: profile_score(pages, p))
+    profile = profile or choose_profile(pages)
     return segment(pages, profile, find_all_forms(pages, profile)[2])
+
+
+def choose_profile(pages: list[Page]) -> Profile:
+    """The profile a document's pages follow, chosen as the pipeline chooses it (the one
+    whose titles the pages name most), for a stage called on its own."""
+    return DOMAIN.choose(lambda p: profile_score(pages, p))

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import yusuan
-from yusuan.domain import DOCUMENT, TABLES
+from yusuan.domain import TABLES
 from yusuan.extract.decode import decode_text
 from yusuan.domain import DOMAIN
 from yusuan.extract.tables import parse_pages
@@ -289,7 +289,7 @@ def write_seed_pdf(text_path: Path, out: Path, unit: str = "元") -> Path:
                 _two_sided(grid, spec, rows, with_header=True)
             else:
                 _single_row(grid, spec, rows, with_header=True)
-            notes = [line for line in page.lines if any(n in line for n in DOCUMENT.empty_table_notes)]
+            notes = [line for line in page.lines if any(n in line for n in DOMAIN.default.document.empty_table_notes)]
             for note in notes if not rows else []:
                 _text(c, LEFT, height - grid.y - ROW, note)
                 grid.y += ROW

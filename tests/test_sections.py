@@ -210,3 +210,103 @@ def test_a_sentence_printed_after_a_table_in_raw_text_is_read_by_the_prose_rules
     lines.insert(at + 1, "上述支出比上年增加10万元，增长7.1。主要用于机关运行，，保障日常工作正常运转。")
     found = {f.rule for f in extract_text(tmp_path, "\n".join(lines)).records["findings"]}
     assert {"duplicate_punctuation", "missing_percent"} <= found
+
+
+# ── Page numbers sit in the page's margin; 目录 entries are contents ──────────────────
+# (review of the segmentation stage: a number alone on its line inside an unruled table was
+# dropped as a page number; a raw-text 目录 with leader dots was read as rows: unread_table.)
+
+UNRULED_TITLE = "2024年部门一般公共预算支出功能分类预算表"
+
+
+def write_unruled_table(path: Path, page_number: str, at: str) -> Path:
+    """One page of a coded table printed without any ruling (its cells placed by x alone),
+    the 行政运行 row's 项目支出 (`500`) wrapped onto a line of its own below that row, the
+    next row under it, and the page number `page_number` printed alone at the page's top
+    or bottom (`at`)."""
+    from pdfgen import LEFT, _canvas, _text
+
+    c, height = _canvas(path)
+    width = 842.0
+    c.setFont("STSong-Light", 8)
+    y = height - 60
+    if at == "top":
+        _text(c, width / 2, height - 25, page_number)
+    _text(c, 280, y, UNRULED_TITLE)
+    _text(c, 600, y - 18, "单位：元")
+    y -= 40
+    columns = (LEFT, LEFT + 90, 400, 480, 560)
+    for x, text in zip(columns, ("科目编码", "科目名称", "合计", "基本支出", "项目支出")):
+        _text(c, x, y, text)
+    rows = [("", "合计", "1,500,500", "1,000,000", "500,500"),
+            ("201", "一般公共服务支出", "1,500,500", "1,000,000", "500,500"),
+            ("201 17", "质量技术监督与检验检疫事务", "1,500,500", "1,000,000", "500,500"),
+            ("201 17 01", "行政运行", "1,000,500", "1,000,000", None),
+            ("201 17 02", "一般行政管理事务", "500,000", "", "500,000")]
+    for code, name, *amounts in rows:
+        y -= 18
+        for x, text in zip(columns, (code, name, *amounts)):
+            if text:
+                _text(c, x, y, text, right=x + 70 if x >= 400 else None)
+        if None in amounts:  # the cell wrapped onto a line of its own
+            y -= 14
+            _text(c, 560, y, "500", right=630)
+    if at == "bottom":
+        _text(c, width / 2, 30, page_number)
+    c.showPage()
+    c.save()
+    return path
+
+
+@pytest.mark.parametrize("page_number", ["3", "- 3 -", "第 3 页"])
+@pytest.mark.parametrize("at", ["top", "bottom"])
+def test_a_number_alone_inside_an_unruled_table_is_a_cell_and_the_page_number_is_in_the_margin(
+        tmp_path, page_number, at):
+    """The page number, first or last line of the page, is in no section; the `500` alone
+    on its line between the table's rows is the table's, as every other row."""
+    path = write_unruled_table(tmp_path / "unruled.pdf", page_number, at)
+    pages, sections, _ = _read(path)
+    (page,) = pages
+    assert page.bands and not any(page.bands)  # printed without any ruling
+    margin = 0 if at == "top" else len(page.lines) - 1
+    assert compact(page.lines[margin]) == compact(page_number)
+    assert sections.of(1, margin) is None
+    lone = page.lines.index("500")
+    section = sections.of(1, lone)
+    assert section is not None and section.kind == "table" and section.key == "general_budget_by_function"
+    assert all(sections.of(1, i) is not None for i in range(len(page.lines)) if i != margin)
+
+
+CONTENTS = ["目录", "一、收支预算总表{}3", "二、收入预算总表{}4", "三、支出预算总表{}5",
+            "四、财政拨款收支预算总表{}6", "五、一般公共预算支出功能分类预算表{}7"]
+
+
+@pytest.mark.parametrize("leader", [" ………… ", "……", "....", " ··· ", "···········"])
+def test_a_raw_text_contents_page_with_leader_dots_is_contents(tmp_path, leader):
+    """Seed 000 with a 目录 page before it whose entries run leader dots to their page
+    numbers: the entries are a contents section, no unread_table, and every table and
+    record of the seed is read as before."""
+    from conftest import extract_text
+
+    contents = "\n\n".join(line.format(leader) for line in CONTENTS)
+    seed = SEED_BUDGET.read_text(encoding="utf-8")
+    result = extract_text(tmp_path, contents + "\f" + seed)
+    assert not [f for f in result.records["findings"] if f.rule == "unread_table"]
+    before = yusuan.extract_document(SEED_BUDGET)
+    assert [(t.key, t.rows) for t in result.tables] == [(t.key, t.rows) for t in before.tables]
+    assert len(result.records["budget_lines"]) == len(before.records["budget_lines"])
+    pages, _ = read_pages(contents.encode("utf-8"), "contents.txt")
+    (page,) = pages
+    (section,) = sections_of(pages).on(1)
+    assert section.kind == "contents" and len(section.lines) == len(CONTENTS)
+
+
+def test_a_contents_entry_is_never_a_row_even_alone_on_a_page(tmp_path):
+    """Two 目录 entries left over on a page of their own (the list runs over a page break):
+    still contents lines, not a region of amount rows."""
+    text = "\n\n".join(line.format(" ………… ") for line in CONTENTS[-2:])
+    pages, _ = read_pages(text.encode("utf-8"), "contents.txt")
+    (section,) = sections_of(pages).on(1)
+    assert section.kind == "contents"
+    parsed = parse_pages(pages, DOMAIN.default)
+    assert parsed.unread == ()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..domain import DOCUMENT, Profile
+from ..domain import Profile
 from ..normalize.text import compact, fold
-from ..extract.sections import sections_of
+from ..extract.sections import choose_profile, sections_of
 from ..schemas.intermediate import Page, ParsedDocument, ParseIssue, Sections
 from .catalogue import issue
 from .wording import words
@@ -29,12 +29,15 @@ def _headings(page: Page, sections: Sections) -> list[str]:
 
 
 def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str,
-                   sections: Sections | None = None) -> list[ParseIssue]:
+                   sections: Sections | None = None, profile: Profile | None = None) -> list[ParseIssue]:
     """Headings (of the running text and the tables' titles: the document's sections,
-    extract.sections; cut here when not given) that name another body than the others, or
-    another year than the document's; in final accounts, year-end statements of the prose
-    dated another year."""
-    sections = sections or sections_of(pages)
+    extract.sections) that name another body than the others, or another year than the
+    document's; in final accounts, year-end statements of the prose dated another year.
+    The heading and year-end patterns are the profile's document words; profile and
+    sections are made here as the pipeline makes them when not given."""
+    profile = profile or choose_profile(pages)
+    sections = sections or sections_of(pages, profile)
+    words = profile.document
     issues: list[ParseIssue] = []
     named: list[tuple[int, str, str]] = []
     for page in pages:
@@ -42,7 +45,7 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str,
             text = fold(line)
             if len(text) > MAX_HEADING:
                 continue
-            for pattern in DOCUMENT.heading_res:
+            for pattern in words.heading_res:
                 m = pattern.search(text)
                 if not m:
                     continue
@@ -60,7 +63,7 @@ def check_headings(pages: list[Page], fiscal_year: int | None, doc_type: str,
     if doc_type == "final_accounts" and fiscal_year:
         for page in pages:
             text = fold("".join(sections.texts(page)))
-            for pattern in DOCUMENT.year_end_res:
+            for pattern in words.year_end_res:
                 for m in pattern.finditer(text):
                     if int(m.group("year")) != fiscal_year:
                         issues.append(issue("year_mismatch", page=page.number,

@@ -67,7 +67,7 @@ def _comparisons(ctx: Context) -> Found:
 
 def _headings(ctx: Context) -> Found:
     """Headings naming another body or year; in 决算, year-end dates of another year."""
-    return check_headings(ctx.pages, ctx.fiscal_year, ctx.doc_type, ctx.sections) if ctx.doc_type else []
+    return check_headings(ctx.pages, ctx.fiscal_year, ctx.doc_type, ctx.sections, ctx.profile) if ctx.doc_type else []
 
 
 def _tables(ctx: Context) -> Found:
@@ -78,7 +78,7 @@ def _tables(ctx: Context) -> Found:
 def _wording(ctx: Context) -> Found:
     """The wording rules, on every page (narrative-only documents too)."""
     return check_wording(ctx.pages, ctx.fiscal_year, ctx.parsed.scope, department=ctx.parsed.department,
-                         sections=ctx.sections)
+                         sections=ctx.sections, profile=ctx.profile)
 
 
 def _codes(ctx: Context) -> Found:

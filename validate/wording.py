@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..domain import DOCUMENT
-from ..extract.sections import sections_of
+from ..domain import DocumentWords, Profile
+from ..extract.sections import choose_profile, sections_of
 from ..normalize.text import clean, compact
 from ..schemas.intermediate import TEXT_KINDS, Page, ParseIssue, Sections
 from .catalogue import issue
@@ -338,22 +338,25 @@ def _level(texts: list[_Text]) -> list[ParseIssue]:
     return out
 
 
-def _empty_notes(pages: list[Page], fiscal_year: int | None, sections: Sections) -> list[ParseIssue]:
-    """An empty-table note that speaks of another fund than the title of the table whose
-    section it is printed in, or of another year than the document's."""
+def _empty_notes(pages: list[Page], fiscal_year: int | None, sections: Sections,
+                 document: DocumentWords) -> list[ParseIssue]:
+    """An empty-table note (the profile's `document` words: its empty-table notes, and the
+    note start that begins it up to two lines above) that speaks of another fund than the
+    title of the table whose section it is printed in, or of another year than the
+    document's."""
     w = words()
     out = []
     for page in pages:
         lines = [_norm(line) for line in page.lines]
         for i, line in enumerate(lines):
-            if not any(note in line for note in DOCUMENT.empty_table_notes):
+            if not any(note in line for note in document.empty_table_notes):
                 continue
             section = sections.of(page.number, i)
             mine = section.lines if section is not None else (i,)
             start = i
-            while (start - 1) in mine and i - start < 2 and not re.match(r"^(?:注|说明)[:：]", lines[start]):
+            while (start - 1) in mine and i - start < 2 and not document.note_pattern.match(compact(lines[start])):
                 start -= 1
-            if not re.match(r"^(?:注|说明)[:：]", lines[start]):
+            if not document.note_pattern.match(compact(lines[start])):
                 start = i
             note = "".join(lines[start:i + 1])
             in_table = section is not None and section.kind == "table"
@@ -480,12 +483,15 @@ def _full_stops(pages: list[Page], sections: Sections) -> list[ParseIssue]:
 
 
 def check_wording(pages: list[Page], fiscal_year: int | None, scope: str | None, *,
-                  department: str | None = None, sections: Sections | None = None) -> list[ParseIssue]:
+                  department: str | None = None, sections: Sections | None = None,
+                  profile: Profile | None = None) -> list[ParseIssue]:
     """Given a document's pages, its fiscal year, its scope (部门 | 单位 | None), if known
-    the body's name, and its sections (extract.sections; cut here when not given), return
-    the wording slips of its text as warnings."""
+    the body's name, its sections (extract.sections) and its profile (both made here as
+    the pipeline makes them when not given), return the wording slips of its text as
+    warnings."""
+    profile = profile or choose_profile(pages)
     if sections is None:
-        sections = sections_of(pages)
+        sections = sections_of(pages, profile)
     prose = [_Text(p, sections.lines(p.number)) for p in pages]
     every = [_Text(p, range(len(p.lines))) for p in pages]
     kind = _kind(pages)
@@ -494,7 +500,7 @@ def check_wording(pages: list[Page], fiscal_year: int | None, scope: str | None,
     issues += _outdated(every, fiscal_year, sections)
     issues += _comparison_years(prose, fiscal_year, kind)
     issues += _level(prose)
-    issues += _empty_notes(pages, fiscal_year, sections)
+    issues += _empty_notes(pages, fiscal_year, sections, profile.document)
     issues += _sections(pages, fiscal_year, sections)
     issues += _body_name(prose, department)
     issues += check_phrases(prose, _quote)
