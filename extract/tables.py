@@ -72,7 +72,6 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
     words = profile.document
     lines = _unit_lines([source.lines[i] for i in indices], words)
     slots = [source.slots[i] if source.slots else () for i in indices]
-    boxes = [tuple(w.box for w in source.words[i]) if source.words else () for i in indices]
     if page not in acc.pages:
         acc.pages.append(page)
     acc.chunks.append((source, indices))
@@ -80,13 +79,15 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
     shape = spec.shape if spec and profile.reader == "lines" else None
     parsed_lines: list[list[SourceRow] | None] = []
     for n, line in enumerate(lines):
-        if not line or _BODY_LINE.match(compact(line)) and not words.unit_re.search(compact(line)):
+        text = compact(line)
+        unit = words.unit_re.search(text)
+        if not line or _BODY_LINE.match(text) and not unit:
             acc.skip.add((page, indices[n]))  # a body line (`部门：…`) or the second half of a unit
             parsed_lines.append([])
             continue
-        unit = words.unit_re.search(compact(line))
-        named = unit or words.unit_line_re.search(compact(line))  # a unit word, known or not
-        if named or any(note in fold(line) for note in words.empty_table_notes):
+        named = unit or words.unit_line_re.search(text)  # a unit word, known or not
+        noted = any(note in fold(line) for note in words.empty_table_notes)
+        if named or noted:
             acc.skip.add((page, indices[n]))
         if not unit and named:
             issues.append(ParseIssue(rule="unknown_unit", severity="error", table=acc.key, page=page,
@@ -102,7 +103,7 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
             acc.unit = acc.unit or unit.group("unit")
             parsed_lines.append([])
             continue
-        if any(note in fold(line) for note in words.empty_table_notes):
+        if noted:
             acc.empty_note = True
             parsed_lines.append([])
             continue
@@ -123,8 +124,8 @@ def _feed(acc: _Acc, source: Page, indices: list[int], issues: list[ParseIssue],
             row = row_grammar.parse_values(line, page, acc.key, issues)
             got = [row] if row else None
         acc.line_issues += issues[before:]
-        n_line = len(parsed_lines)
-        parsed_lines.append(place(got, line, slots[n_line], boxes[n_line]) if got else got)
+        boxes = tuple(w.box for w in source.words[indices[n]]) if got and source.words else ()
+        parsed_lines.append(place(got, line, slots[n], boxes) if got else got)
     if shape is None:
         return
     used = _attach_wrapped_names(spec, lines, parsed_lines)

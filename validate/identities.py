@@ -44,6 +44,7 @@ class Index:
         self.fiscal_year = fiscal_year
         self.tables = profile.tables
         self.layouts = layouts
+        self._precision = {key: layout.precision for key, layout in layouts.items()}
         self.rows = rows
         self.by_code: dict[str, dict[str, Row]] = defaultdict(dict)
         self.total: dict[str, Row] = {}
@@ -82,7 +83,9 @@ class Index:
                 for name, code in names.items()}
 
     def precision(self, *tables: str) -> Decimal:
-        return max((self.layouts[t].precision for t in tables if t in self.layouts), default=Decimal(1))
+        """The coarsest printed precision of the tables (in 元; 1 when none is printed),
+        each table's computed once: every identity asks for it."""
+        return max((self._precision[t] for t in tables if t in self._precision), default=Decimal(1))
 
 
 def _identity(rule: str, table: str, code: str | None, column: str | None, left: list[Term],
