@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..schemas.intermediate import Assignment, Identity, ParseIssue, Row
+from ..schemas.intermediate import Assignment, Cells, Identity, ParseIssue, Row
 from .solver import UNBOUNDED, Constraint, Problem, SearchLimit, forget, revise
 
 RULE_ORDER = {"row_sum": 0, "hierarchy": 1, "column_total": 2, "summary_total": 3,
@@ -39,7 +39,9 @@ class ColumnDecision:
 
 def _scale(rows: list[Row], identities: list[Identity]) -> int:
     places = [-v.as_tuple().exponent for r in rows for v in r.values if v is not None]
-    places += [-x.normalize().as_tuple().exponent for i in identities for x in (i.tolerance, i.constant)]
+    # Identities share a few tolerances and constants: each distinct one is looked at once.
+    shared = {x for i in identities for x in (i.tolerance, i.constant)}
+    places += [-x.normalize().as_tuple().exponent for x in shared]
     return 10 ** max([0, *places])
 
 
@@ -65,12 +67,9 @@ def _constraint(idt: Identity, rows: list[Row], scale: int, exact: bool = False)
                       hi=UNBOUNDED if idt.relation == "ge" else const + tol)
 
 
-def _holds(idt: Identity, rows: list[Row]) -> bool:
+def _holds(idt: Identity, cells: Cells) -> bool:
     """Whether an identity over rows with fixed placements holds within its envelope."""
-    def total(terms) -> Decimal:
-        return sum((rows[t.row].value(rows[t.row].domain[0], t.column) if rows[t.row].domain else Decimal(0)
-                    for t in terms), Decimal(0))
-    return idt.short(total(idt.left), total(idt.right)) <= idt.tolerance
+    return idt.short(cells.total(idt.left), cells.total(idt.right)) <= idt.tolerance
 
 
 def _printed(row: Row, a: Assignment) -> tuple:
@@ -142,8 +141,9 @@ def _decide(rows: list[Row], identities: list[Identity], node_limit: int, deadli
     # An identity that holds over rows that each have one possible placement (read from
     # the page geometry) decides nothing: it is only evaluated, later. One that fails
     # stays, as the relaxation of the search must know about it.
+    placed = Cells(rows, {r.id: r.domain[0] if r.domain else () for r in rows})
     free = [i for i, idt in enumerate(identities) if (idt.left or idt.right) and (
-            any(len(rows[t.row].domain) > 1 for t in (*idt.left, *idt.right)) or not _holds(idt, rows))]
+            any(len(rows[t.row].domain) > 1 for t in (*idt.left, *idt.right)) or not _holds(idt, placed))]
     order = sorted(free, key=lambda i: RULE_ORDER.get(identities[i].rule, 9))
     tolerant = [_constraint(identities[i], rows, scale) for i in order]
     exact = [_constraint(identities[i], rows, scale, exact=True) for i in order]

@@ -318,6 +318,31 @@ class Term(NamedTuple):
     column: str
 
 
+_ZERO = Decimal(0)
+
+
+class Cells:
+    """The cells of rows under one assignment each, every row's mapped once when first
+    asked for: (row, column) → value in 元, 0 for a printed blank or a column the row does
+    not print (as `Row.value` gives it). What the identities are summed over."""
+
+    def __init__(self, rows: list[Row], assignments: dict[int, Assignment]):
+        self.rows, self.assignments = rows, assignments
+        self.by_row: dict[int, dict[str, Decimal]] = {}
+
+    def total(self, terms: tuple[Term, ...]) -> Decimal:
+        """Given cells, return the sum of their values."""
+        total = _ZERO
+        for t in terms:
+            cells = self.by_row.get(t.row)
+            if cells is None:
+                cells = self.by_row[t.row] = {}
+                for column, value in zip(self.assignments[t.row], self.rows[t.row].values):
+                    cells.setdefault(column, value or _ZERO)
+            total += cells.get(t.column, _ZERO)
+        return total
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Identity:
     """`Σ left = Σ right` (or `≥` for relation "ge") over cells, within `tolerance` 元
