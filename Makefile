@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench seed-pdfs install clean
 
-$(BIN)/yusuan: pyproject.toml
+# extract/_loops.c: the optional C loops are built at install, so a change to them reinstalls.
+$(BIN)/yusuan: pyproject.toml extract/_loops.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -30,6 +30,13 @@ from ..schemas.intermediate import Page
 from .ocr import DEFAULT_OCR, INSTALL_HINT, OCR_MODES, OcrMode, available as ocr_available, wants_ocr
 from .pdf_geometry import ASCENT, OFF_PAGE, RULE_WIDTH, Box, Char, Drawing, lay_out
 
+try:  # the per-character and per-object loops in C, built where a compiler is (extract/_loops.c)
+    from . import _loops
+except ImportError:  # no compiler at install: the same loops in Python below
+    _loops = None
+LOOPS = "c" if _loops is not None else "python"
+"""Which loops read PDFium's characters and objects: `c` (extract/_loops.c) or `python`."""
+
 Engine = Literal["pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("pdfium", "pdfplumber")
 DEFAULT_ENGINE: Engine = "pdfium"
@@ -263,6 +270,8 @@ class _CharReader:
         self.loose_box, self.origin = calls.loose_box, calls.origin
         self.box, self.x, self.y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
         self.refs = ctypes.addressof(self.box), ctypes.addressof(self.x), ctypes.addressof(self.y)
+        self.compiled = _loops
+        self.addresses = calls.address["loose_box"], calls.address["origin"]
 
     def __call__(self, text_page, height: float, turn: Placement = None) -> tuple[list[Char], str]:
         """Given a text page and the height of the page's own space, return its characters
@@ -270,9 +279,12 @@ class _CharReader:
         the text page's text (one character per index)."""
         if turn is not None:
             return self._turned(text_page, height, turn)
-        loose_box, origin, box, y = self.loose_box, self.origin, self.box, self.y
         box_ref, x_ref, y_ref = self.refs
         handle = _address(text_page)
+        if self.compiled:
+            text = _page_text(self.raw, text_page)
+            return self.compiled.chars(text, handle, *self.addresses, box_ref, x_ref, y_ref, height, Char), text
+        loose_box, origin, box, y = self.loose_box, self.origin, self.box, self.y
         chars = []
         append = chars.append
         top = bottom = baseline = None
@@ -380,6 +392,14 @@ class _Calls:
         self.draw_mode = bind(raw.FPDFPath_GetDrawMode, count, address, address, address)
         self.fill_color = bind(raw.FPDFPageObj_GetFillColor, count, address, address, address, address, address)
         self.origin = bind(raw.FPDFText_GetCharOrigin, count, address, count, address, address)
+        # The loops in C (extract/_loops.c) call the same functions by their addresses.
+        self.address = {name: ctypes.cast(getattr(raw, function), address).value for name, function in (
+            ("loose_box", "FPDFText_GetLooseCharBox"), ("origin", "FPDFText_GetCharOrigin"),
+            ("object", "FPDFPage_GetObject"), ("form_object", "FPDFFormObj_GetObject"),
+            ("kind", "FPDFPageObj_GetType"), ("clip", "FPDFPageObj_GetClipPath"),
+            ("paths", "FPDFClipPath_CountPaths"), ("segment", "FPDFClipPath_GetPathSegment"),
+            ("draw_mode", "FPDFPath_GetDrawMode"), ("fill_color", "FPDFPageObj_GetFillColor"),
+            ("path_segments", "FPDFPath_CountSegments"), ("bounds", "FPDFPageObj_GetBounds"))}
         self.kinds = (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM)
         # Out-parameters of the calls above, made once.
         self.floats = [ctypes.c_float() for _ in range(4)]
@@ -487,6 +507,8 @@ class _Objects:
     def drawing(self, raw, height: float) -> Drawing:
         """The page's path boxes (top-left coordinates) and whether it shows an image."""
         calls = _calls(raw)
+        if _loops is not None:
+            return self._compiled_drawing(raw, calls, height), self.images
         boxes: list[Box] = []
         left, bottom, right, top = calls.floats
         refs = calls.float_refs
@@ -505,6 +527,26 @@ class _Objects:
                 boxes.append(_placed_box(placed, left.value, bottom.value, right.value, top.value, height))
         return boxes, self.images
 
+    def _compiled_drawing(self, raw, calls: "_Calls", height: float) -> list[Box]:
+        """The page's path boxes by extract/_loops.c; paths in a form or walked segment by
+        segment come back to be read here."""
+        a = calls.address
+        read = _loops.boxes(self.paths, (a["draw_mode"], a["fill_color"], a["path_segments"], a["bounds"]),
+                            tuple(calls.float_refs), 255 * (1 - WHITE_INK), SIMPLE_PATHS, height, _IDENTITY, Box)
+        boxes: list[Box] = []
+        left, bottom, right, top = calls.floats
+        for item in read:
+            if type(item) is Box:
+                boxes.append(item)
+                continue
+            obj, placed, simple = item
+            if not simple:
+                boxes.extend(_segments(raw, ctypes.cast(obj, raw.FPDF_PAGEOBJECT), height, placed))
+                continue
+            calls.bounds(obj, *calls.float_refs)
+            boxes.append(_placed_box(placed, left.value, bottom.value, right.value, top.value, height))
+        return boxes
+
 
 def _holds_text(calls: _Calls, page: int) -> bool:
     """Whether a page draws a text object (outside form XObjects)."""
@@ -516,44 +558,69 @@ def _walk(calls: _Calls, page: int, height: float) -> _Objects:
     """One pass over a page's objects, following form XObjects (see `_Objects`); `height`
     places the clip of a form object on the page."""
     out = _Objects()
+    scan = _scan if _loops is None else _compiled_scan
+    stack = [(False, page, calls.count(page), (_IDENTITY, None))]
+    while stack:
+        in_form, parent, count, context = stack.pop()
+        placed, outer = context
+        images, forms = scan(calls, in_form, parent, count, out.texts.setdefault(context, {}), outer is not None,
+                             placed, out.paths)
+        out.images = out.images or images
+        for obj in forms:
+            # The form object's own clip holds all it draws; its objects' clips are
+            # in the form's space, placed by its matrix.
+            clip = calls.clip(obj)
+            inside = _intersect(outer, calls.clip_box(clip, placed, height) if clip else None)
+            stack.append((True, obj, calls.form_count(obj), (_compose(calls.object_matrix(obj), placed), inside)))
+    return out
+
+
+def _scan(calls: _Calls, in_form: bool, parent: int, count: int, by_clip: dict, outer: bool, placed: Matrix,
+          paths: list) -> tuple[bool, list[int]]:
+    """The `count` objects of a page (or, `in_form`, of a form XObject) in one pass: its
+    text objects grouped into `by_clip` by their clip (the group's first member is the
+    clip, or None; text objects without a clip are left out where no clip is `outer`),
+    its path objects appended to `paths` with their placement; whether it shows an image,
+    and its form objects in order. extract/_loops.c does the same in C."""
     text_kind, path_kind, image_kind, form_kind = calls.kinds
     # Bound once: a page has hundreds of text objects (thousands, one per character).
+    get = calls.form_object if in_form else calls.object
     kind_of, clip_of, paths_of, segment = calls.kind, calls.clip, calls.paths, calls.segment
-    stack = [(calls.object, page, calls.count(page), (_IDENTITY, None))]
-    while stack:
-        get, parent, count, context = stack.pop()
-        placed, outer = context
-        by_clip = out.texts.setdefault(context, {})
-        last = group = None  # objects in a row mostly share a clip
-        for k in range(count):
-            obj = get(parent, k)
-            kind = kind_of(obj)
-            if kind == text_kind:
-                clip = clip_of(obj)
-                n = paths_of(clip)  # -1 without a clip (PDFium drops a clip of one rectangle holding its object)
-                # Objects drawn under one clip share its stored paths: the handle of the
-                # last path's first point names the clip (a later clip adds a path).
-                key = segment(clip, n - 1, 0) if n > 0 else None
-                if key != last or group is None:
-                    if key is None and outer is None:
-                        continue  # no clip at all
-                    group = by_clip.get(key)
-                    if group is None:
-                        group = by_clip[key] = [clip if key is not None else None]
-                    last = key
-                group.append(obj)
-            elif kind == path_kind:
-                out.paths.append((obj, placed))
-            elif kind == image_kind:
-                out.images = True
-            elif kind == form_kind:
-                # The form object's own clip holds all it draws; its objects' clips are
-                # in the form's space, placed by its matrix.
-                clip = clip_of(obj)
-                inside = _intersect(outer, calls.clip_box(clip, placed, height) if clip else None)
-                stack.append((calls.form_object, obj, calls.form_count(obj),
-                              (_compose(calls.object_matrix(obj), placed), inside)))
-    return out
+    images, forms = False, []
+    last = group = None  # objects in a row mostly share a clip
+    for k in range(count):
+        obj = get(parent, k)
+        kind = kind_of(obj)
+        if kind == text_kind:
+            clip = clip_of(obj)
+            n = paths_of(clip)  # -1 without a clip (PDFium drops a clip of one rectangle holding its object)
+            # Objects drawn under one clip share its stored paths: the handle of the
+            # last path's first point names the clip (a later clip adds a path).
+            key = segment(clip, n - 1, 0) if n > 0 else None
+            if key != last or group is None:
+                if key is None and not outer:
+                    continue  # no clip at all
+                group = by_clip.get(key)
+                if group is None:
+                    group = by_clip[key] = [clip if key is not None else None]
+                last = key
+            group.append(obj)
+        elif kind == path_kind:
+            paths.append((obj, placed))
+        elif kind == image_kind:
+            images = True
+        elif kind == form_kind:
+            forms.append(obj)
+    return images, forms
+
+
+def _compiled_scan(calls: _Calls, in_form: bool, parent: int, count: int, by_clip: dict, outer: bool,
+                   placed: Matrix, paths: list) -> tuple[bool, list[int]]:
+    """`_scan` by extract/_loops.c."""
+    a = calls.address
+    return _loops.scan(parent, count, in_form, (a["form_object" if in_form else "object"], a["kind"], a["clip"],
+                                                a["paths"], a["segment"]),
+                       calls.kinds, by_clip, outer, placed, paths)
 
 
 def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textpage: int,

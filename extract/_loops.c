@@ -1,0 +1,292 @@
+/* The two loops of the PDFium reader that run once per character and once per page
+ * object (extract/pdf_reader.py: `_CharReader.__call__` and `_walk`'s inner loop), in C.
+ *
+ * Optional: setuptools builds it where a C compiler is present; without it, the same
+ * loops run in Python (extract/pdf_reader.py) and give the same pages, only slower
+ * (tests/test_loops.py holds the two to the same results on the real PDFs).
+ *
+ * It links to nothing: the PDFium functions come as addresses, taken by the Python side
+ * from the library pypdfium2 loaded (ctypes), so the C code calls the very functions the
+ * Python loops call, with the same arguments. The signatures are PDFium's public API
+ * (fpdf_text.h, fpdf_edit.h, fpdf_transformpage.h); handles are opaque pointers.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct { float left, top, right, bottom; } FS_RECTF;
+
+typedef int (*loose_box_fn)(void *text_page, int index, FS_RECTF *rect);
+typedef int (*origin_fn)(void *text_page, int index, double *x, double *y);
+typedef void *(*page_object_fn)(void *page, int index);
+typedef void *(*form_object_fn)(void *form, unsigned long index);
+typedef int (*kind_fn)(void *object);
+typedef void *(*clip_fn)(void *object);
+typedef int (*count_paths_fn)(void *clip);
+typedef void *(*segment_fn)(void *clip, int path, int segment);
+
+static void *address(PyObject *value) {
+    /* A handle or function address as the Python side holds it (an int; None is NULL). */
+    if (value == Py_None) return NULL;
+    return PyLong_AsVoidPtr(value);
+}
+
+static PyObject *handle(void *pointer) {
+    /* A handle as ctypes' c_void_p gives it back: an int, or None for NULL. */
+    if (pointer == NULL) Py_RETURN_NONE;
+    return PyLong_FromVoidPtr(pointer);
+}
+
+PyDoc_STRVAR(chars_doc,
+"chars(text, text_page, loose_box, origin, rect, x, y, height, make) -> list\n\n"
+"The characters of an upright text page but white space, as `make(ch, x0, x1, baseline)`\n"
+"gives them: `text` is the page's text (one character per index), `loose_box` and\n"
+"`origin` the addresses of FPDFText_GetLooseCharBox and FPDFText_GetCharOrigin, `rect`,\n"
+"`x`, `y` the addresses of their out-parameters (an FS_RECTF, two doubles), `height` the\n"
+"top of the visible box. The origin is asked only when the loose box's vertical extent\n"
+"changes, as in `_CharReader.__call__`.");
+
+static PyObject *chars(PyObject *self, PyObject *args) {
+    PyObject *text, *page_o, *box_o, *origin_o, *rect_o, *x_o, *y_o, *make;
+    double height;
+    if (!PyArg_ParseTuple(args, "UOOOOOOdO", &text, &page_o, &box_o, &origin_o, &rect_o, &x_o, &y_o,
+                          &height, &make))
+        return NULL;
+    void *page = address(page_o);
+    loose_box_fn loose_box = (loose_box_fn)address(box_o);
+    origin_fn origin = (origin_fn)address(origin_o);
+    FS_RECTF *rect = (FS_RECTF *)address(rect_o);
+    double *x = (double *)address(x_o), *y = (double *)address(y_o);
+    if (PyErr_Occurred()) return NULL;
+    if (!loose_box || !origin || !rect || !x || !y) {
+        PyErr_SetString(PyExc_ValueError, "a function or out-parameter address is NULL");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    int known = 0;
+    float top = 0, bottom = 0;
+    double baseline = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISSPACE(ch)) continue;
+        loose_box(page, (int)i, rect);
+        if (!known || rect->top != top || rect->bottom != bottom) {
+            origin(page, (int)i, x, y);
+            top = rect->top;
+            bottom = rect->bottom;
+            baseline = height - *y;
+            known = 1;
+        }
+        PyObject *args[4];
+        args[0] = PyUnicode_FromOrdinal(ch);
+        args[1] = PyFloat_FromDouble((double)rect->left);
+        args[2] = PyFloat_FromDouble((double)rect->right);
+        args[3] = PyFloat_FromDouble(baseline);
+        PyObject *made = NULL;
+        if (args[0] && args[1] && args[2] && args[3])
+            made = PyObject_Vectorcall(make, args, 4, NULL);
+        for (int k = 0; k < 4; k++) Py_XDECREF(args[k]);
+        if (made == NULL || PyList_Append(out, made) < 0) {
+            Py_XDECREF(made);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(made);
+    }
+    return out;
+}
+
+PyDoc_STRVAR(scan_doc,
+"scan(parent, count, in_form, functions, kinds, by_clip, outer, placed, paths) -> (images, forms)\n\n"
+"One pass over the `count` objects of a page (or, `in_form`, of a form XObject), as the\n"
+"inner loop of `_walk`: text objects grouped into `by_clip` by their clip (the handle of\n"
+"the first point of the clip's last path names it; the first member of a group is the\n"
+"clip, or None), those without a clip left out when `outer` is false (no clip around\n"
+"them); path objects appended to `paths` as (object, placed); whether an image was seen\n"
+"and the form objects in order. `functions`: the addresses of the object getter\n"
+"(FPDFPage_GetObject or FPDFFormObj_GetObject), FPDFPageObj_GetType,\n"
+"FPDFPageObj_GetClipPath, FPDFClipPath_CountPaths, FPDFClipPath_GetPathSegment; `kinds`:\n"
+"the object types text, path, image, form.");
+
+static PyObject *scan(PyObject *self, PyObject *args) {
+    PyObject *parent_o, *by_clip, *placed, *paths;
+    Py_ssize_t count;
+    int in_form, outer;
+    void *f[5];
+    PyObject *f_o[5];
+    int text_kind, path_kind, image_kind, form_kind;
+    if (!PyArg_ParseTuple(args, "Onp(OOOOO)(iiii)O!pOO!", &parent_o, &count, &in_form, &f_o[0], &f_o[1],
+                          &f_o[2], &f_o[3], &f_o[4], &text_kind, &path_kind, &image_kind, &form_kind,
+                          &PyDict_Type, &by_clip, &outer, &placed, &PyList_Type, &paths))
+        return NULL;
+    void *parent = address(parent_o);
+    for (int k = 0; k < 5; k++) f[k] = address(f_o[k]);
+    if (PyErr_Occurred()) return NULL;
+    for (int k = 0; k < 5; k++)
+        if (f[k] == NULL) {
+            PyErr_SetString(PyExc_ValueError, "a function address is NULL");
+            return NULL;
+        }
+    kind_fn kind_of = (kind_fn)f[1];
+    clip_fn clip_of = (clip_fn)f[2];
+    count_paths_fn paths_of = (count_paths_fn)f[3];
+    segment_fn segment = (segment_fn)f[4];
+
+    PyObject *forms = PyList_New(0);
+    if (forms == NULL) return NULL;
+    int images = 0;
+    PyObject *group = NULL;  /* borrowed from by_clip */
+    void *last = NULL;  /* objects in a row mostly share a clip */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        void *obj = in_form ? ((form_object_fn)f[0])(parent, (unsigned long)k) : ((page_object_fn)f[0])(parent, (int)k);
+        int kind = kind_of(obj);
+        PyObject *item = NULL;
+        if (kind == text_kind) {
+            void *clip = clip_of(obj);
+            int n = paths_of(clip);  /* -1 without a clip */
+            void *key = n > 0 ? segment(clip, n - 1, 0) : NULL;
+            if (key != last || group == NULL) {
+                if (key == NULL && !outer) continue;  /* no clip at all */
+                PyObject *key_o = handle(key);
+                if (key_o == NULL) goto fail;
+                group = PyDict_GetItemWithError(by_clip, key_o);
+                if (group == NULL) {
+                    if (PyErr_Occurred()) { Py_DECREF(key_o); goto fail; }
+                    PyObject *first = key != NULL ? handle(clip) : (Py_INCREF(Py_None), Py_None);
+                    PyObject *fresh = first ? PyList_New(1) : NULL;
+                    if (fresh == NULL) { Py_XDECREF(first); Py_DECREF(key_o); goto fail; }
+                    PyList_SET_ITEM(fresh, 0, first);
+                    int failed = PyDict_SetItem(by_clip, key_o, fresh) < 0;
+                    Py_DECREF(fresh);  /* by_clip holds it */
+                    if (failed) { Py_DECREF(key_o); goto fail; }
+                    group = fresh;
+                }
+                Py_DECREF(key_o);
+                last = key;
+            }
+            item = handle(obj);
+            if (item == NULL || PyList_Append(group, item) < 0) goto fail_item;
+        } else if (kind == path_kind) {
+            PyObject *o = handle(obj);
+            item = o ? PyTuple_Pack(2, o, placed) : NULL;
+            Py_XDECREF(o);
+            if (item == NULL || PyList_Append(paths, item) < 0) goto fail_item;
+        } else if (kind == image_kind) {
+            images = 1;
+        } else if (kind == form_kind) {
+            item = handle(obj);
+            if (item == NULL || PyList_Append(forms, item) < 0) goto fail_item;
+        }
+        Py_XDECREF(item);
+        continue;
+    fail_item:
+        Py_XDECREF(item);
+        goto fail;
+    }
+    return Py_BuildValue("(NN)", PyBool_FromLong(images), forms);
+fail:
+    Py_DECREF(forms);
+    return NULL;
+}
+
+typedef int (*draw_mode_fn)(void *path, int *fill, int *stroke);
+typedef int (*fill_color_fn)(void *object, unsigned int *r, unsigned int *g, unsigned int *b, unsigned int *a);
+typedef int (*count_segments_fn)(void *path);
+typedef int (*bounds_fn)(void *object, float *left, float *bottom, float *right, float *top);
+
+PyDoc_STRVAR(boxes_doc,
+"boxes(paths, functions, floats, white, simple, height, identity, make) -> list\n\n"
+"The drawn boxes of a page's path objects as `_Objects.drawing` reads them: `paths` the\n"
+"(object, placed) pairs, `functions` the addresses of FPDFPath_GetDrawMode,\n"
+"FPDFPageObj_GetFillColor, FPDFPath_CountSegments and FPDFPageObj_GetBounds, `floats`\n"
+"the addresses of the bounds' four out-parameters (left, bottom, right, top). A path\n"
+"filled at least `white` in each of red, green and blue and not stroked is left out; a\n"
+"path of a segment count in `simple` placed by `identity` (the page itself) becomes\n"
+"`make(left, right, height - top, height - bottom)`; any other comes back as\n"
+"(object, placed, simple) for the Python side to read, in its place in the list.");
+
+static PyObject *boxes(PyObject *self, PyObject *args) {
+    PyObject *paths, *f_o[4], *v_o[4], *simple, *identity, *make;
+    double white, height;
+    if (!PyArg_ParseTuple(args, "O!(OOOO)(OOOO)dO!dOO", &PyList_Type, &paths, &f_o[0], &f_o[1], &f_o[2],
+                          &f_o[3], &v_o[0], &v_o[1], &v_o[2], &v_o[3], &white, &PyTuple_Type, &simple,
+                          &height, &identity, &make))
+        return NULL;
+    void *f[4];
+    float *v[4];
+    for (int k = 0; k < 4; k++) {
+        f[k] = address(f_o[k]);
+        v[k] = (float *)address(v_o[k]);
+    }
+    if (PyErr_Occurred()) return NULL;
+    for (int k = 0; k < 4; k++)
+        if (f[k] == NULL || v[k] == NULL) {
+            PyErr_SetString(PyExc_ValueError, "a function or out-parameter address is NULL");
+            return NULL;
+        }
+    draw_mode_fn draw_mode = (draw_mode_fn)f[0];
+    fill_color_fn fill_color = (fill_color_fn)f[1];
+    count_segments_fn count_segments = (count_segments_fn)f[2];
+    bounds_fn bounds = (bounds_fn)f[3];
+    float *left = v[0], *bottom = v[1], *right = v[2], *top = v[3];
+
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(paths);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pair = PyList_GET_ITEM(paths, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "paths holds (object, placed) pairs");
+            goto fail;
+        }
+        PyObject *obj_o = PyTuple_GET_ITEM(pair, 0), *placed = PyTuple_GET_ITEM(pair, 1);
+        void *obj = address(obj_o);
+        if (PyErr_Occurred()) goto fail;
+        int fill = 0, stroke = 0;
+        unsigned int rgba[4] = {0, 0, 0, 0};
+        if (draw_mode(obj, &fill, &stroke) && !stroke && fill && fill_color(obj, &rgba[0], &rgba[1], &rgba[2], &rgba[3])) {
+            unsigned int least = rgba[0] < rgba[1] ? rgba[0] : rgba[1];
+            least = rgba[2] < least ? rgba[2] : least;
+            if ((double)least >= white) continue;  /* filled white, not stroked: draws nothing */
+        }
+        PyObject *segments = PyLong_FromLong(count_segments(obj));
+        if (segments == NULL) goto fail;
+        int is_simple = PySequence_Contains(simple, segments);
+        Py_DECREF(segments);
+        if (is_simple < 0) goto fail;
+        PyObject *item;
+        if (is_simple && placed == identity) {
+            bounds(obj, left, bottom, right, top);
+            item = PyObject_CallFunction(make, "dddd", (double)*left, (double)*right, height - (double)*top,
+                                         height - (double)*bottom);
+        } else {
+            item = Py_BuildValue("(OOO)", obj_o, placed, is_simple ? Py_True : Py_False);
+        }
+        if (item == NULL || PyList_Append(out, item) < 0) {
+            Py_XDECREF(item);
+            goto fail;
+        }
+        Py_DECREF(item);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"boxes", boxes, METH_VARARGS, boxes_doc},
+    {"chars", chars, METH_VARARGS, chars_doc},
+    {"scan", scan, METH_VARARGS, scan_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_loops",
+    "The PDFium reader's per-character and per-object loops in C (see extract/pdf_reader.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__loops(void) { return PyModule_Create(&module); }
