@@ -74,8 +74,11 @@ def bench_pdf(repeat: int) -> None:
     if not pdfs:
         print(f"pdf   skipped: {REAL} is absent")
         return
+    from yusuan.extract.pdf_reader import LOOPS
+
     totals = {"tables": 0.0, "pdfium": 0.0, "pdfplumber": 0.0}
     pages_total = 0
+    print(f"pdf   the PDFium reader's loops run in {'C (extract/_loops.c)' if LOOPS == 'c' else 'Python (no C compiler at install)'}")
     print(f"pdf   {'document':44s} {'pages':>5s} {'pdfium':>9s} {'pdfplumber':>11s} {'extract_tables':>15s}"
           f"   (pages/s; ratios vs extract_tables)")
     for pdf in pdfs:
