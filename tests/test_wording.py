@@ -62,6 +62,9 @@ CASES = [
     pytest.param(["××单位2026年部门预算。"], "placeholder", {}, id="placeholder-times"),
     pytest.param(["项目负责人：某某。"], "placeholder", {}, id="placeholder-mouMou"),
     pytest.param(["实施周期：待填。"], "placeholder", {}, id="placeholder-to-fill"),
+    pytest.param(["截至○○年底，共有车辆2辆。"], "placeholder", {}, id="placeholder-circles"),
+    pytest.param(["本表金额单位：□□万元。"], "placeholder", {}, id="placeholder-boxes"),
+    pytest.param(["采购ABXXL型设备。"], None, {}, id="placeholder-in-a-word"),
     # template leftovers
     pytest.param(["2024年度“三公”经费支出决算数比2023年度减少0.15万元，下降（增长）27.78%。"], "template_leftover",
                  {"year": 2024}, id="both-comparison-words"),

@@ -190,13 +190,15 @@ def _issue(rule: str, page: int | None, table: str | None = None, code: str | No
     return issue(rule, page=page, table=table, code=code, severity=SEVERITY, **fields)
 
 
+_KIND = re.compile(r"(?:部门|单位)(预算|决算)")
+
+
 def _kind(pages: list[Page]) -> str:
     """budget | final: what the document's headings call it (部门决算 or 部门预算)."""
-    counts = Counter()
-    for page in pages:
-        for line in page.lines:
-            for m in re.finditer(r"(?:部门|单位)(预算|决算)", compact(line)):
-                counts[m.group(1)] += 1
+    # One search per page over its compacted lines, a line break between them (no match
+    # runs across one): each line's matches, counted as a search per line counts them.
+    counts = Counter(m.group(1) for page in pages
+                     for m in _KIND.finditer("\n".join(compact(line) for line in page.lines)))
     return "final" if counts["决算"] > counts["预算"] else "budget"
 
 
@@ -206,6 +208,8 @@ def _patterns(texts: dict[str, list[_Text]], scope: str | None, sections: Sectio
         if p.scope and p.scope != scope:
             continue
         for t in texts[p.lines]:
+            if p.regex.search(t.text) is None:
+                continue  # most pages print no slip: no counting for them
             seen: Counter[str] = Counter()
             first: dict[str, tuple[int, int]] = {}
             for m in p.regex.finditer(t.text):
@@ -338,15 +342,17 @@ def _level(texts: list[_Text]) -> list[ParseIssue]:
     return out
 
 
-def _empty_notes(pages: list[Page], fiscal_year: int | None, sections: Sections,
+def _empty_notes(pages: list[Page], every: list[_Text], fiscal_year: int | None, sections: Sections,
                  document: DocumentWords) -> list[ParseIssue]:
     """An empty-table note (the profile's `document` words: its empty-table notes, and the
     note start that begins it up to two lines above) that speaks of another fund than the
     title of the table whose section it is printed in, or of another year than the
-    document's."""
+    document's. `every`: each page's text of all its lines."""
     w = words()
     out = []
-    for page in pages:
+    for page, whole in zip(pages, every):
+        if not any(note in whole.text for note in document.empty_table_notes):
+            continue  # a note printed on one of its lines is in the page's text
         lines = [_norm(line) for line in page.lines]
         for i, line in enumerate(lines):
             if not any(note in line for note in document.empty_table_notes):
@@ -431,6 +437,8 @@ def _body_name(texts: list[_Text], department: str | None) -> list[ParseIssue]:
     out = []
     tail = name[-2:]
     for t in texts:
+        if tail not in t.text:
+            continue
         found: Counter[str] = Counter()
         where: dict[str, tuple[int, int]] = {}
         for m in re.finditer(re.escape(tail), t.text):
@@ -458,20 +466,22 @@ def _full_stops(pages: list[Page], sections: Sections) -> list[ParseIssue]:
     for page in pages:
         lines = page.lines
         text_lines = sections.lines(page.number)
-        if not text_lines:
+        texts = [_norm(lines[i]) for i in text_lines]
+        unstopped = []  # (line, text) of the lines whose last clause is a sentence without its stop
+        for n, (i, text) in enumerate(zip(text_lines, texts)):
+            if i == len(lines) - 1 or (page.bands and page.bands[i] is not None):
+                continue
+            if not text or w.stop_ends.search(text):
+                continue
+            before = "".join(texts[k] for k in range(max(0, n - w.stop_back), n) if text_lines[k] >= i - w.stop_back)
+            clause = w.stop_split.split(before + text)[-1]
+            if w.stop_sentence.search(clause):
+                unstopped.append((i, text))
+        if not unstopped:
             continue
         ends = [ws[-1].x1 for ws in page.words if ws and ws[-1].x1 is not None] if page.words else []
         right = max(ends, default=None)
-        for n, i in enumerate(text_lines):
-            if i == len(lines) - 1 or (page.bands and page.bands[i] is not None):
-                continue
-            text = _norm(lines[i])
-            if not text or w.stop_ends.search(text):
-                continue
-            before = "".join(_norm(lines[k]) for k in text_lines[max(0, n - w.stop_back):n] if k >= i - w.stop_back)
-            clause = w.stop_split.split(before + text)[-1]
-            if not w.stop_sentence.search(clause):
-                continue
+        for i, text in unstopped:
             ws = page.words[i] if page.words else ()
             short = False
             if ws and ws[-1].x1 is not None and ws[0].x0 is not None and right is not None:
@@ -500,7 +510,7 @@ def check_wording(pages: list[Page], fiscal_year: int | None, scope: str | None,
     issues += _outdated(every, fiscal_year, sections)
     issues += _comparison_years(prose, fiscal_year, kind)
     issues += _level(prose)
-    issues += _empty_notes(pages, fiscal_year, sections, profile.document)
+    issues += _empty_notes(pages, every, fiscal_year, sections, profile.document)
     issues += _sections(pages, fiscal_year, sections)
     issues += _body_name(prose, department)
     issues += check_phrases(prose, _quote)
