@@ -175,7 +175,7 @@ def _titles(lines: tuple[str, ...], profile: Profile) -> tuple[list[tuple[int, T
             continue
         hit = parse_title(line, profile)
         if ((hit is None or hit.key is None) and i + 1 < len(lines) and len(line) < 60
-                and profile.document.title_start_pattern.search(line) and not is_data_line(line)):
+                and not is_data_line(line) and profile.document.title_start_pattern.search(line)):
             alone = parse_title(lines[i + 1], profile)
             joined = parse_title(line + lines[i + 1], profile)
             if joined and joined.key and (alone is None or alone.key is None) and (hit or joined.year or joined.number):
