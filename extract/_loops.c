@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 typedef struct { float left, top, right, bottom; } FS_RECTF;
 
@@ -277,7 +278,265 @@ fail:
     return NULL;
 }
 
+/* The layout's characters (extract/pdf_geometry.py `Char`, a slots dataclass): their
+ * fields read straight from the slots where an object is of that very type. */
+typedef struct {
+    PyTypeObject *type;
+    Py_ssize_t text, x0, x1, baseline;
+} CharFields;
+
+static int slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset) {
+    PyObject *descr = PyObject_GetAttrString((PyObject *)type, name);
+    if (descr == NULL) return -1;
+    int ok = Py_IS_TYPE(descr, &PyMemberDescr_Type) &&
+             ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX;
+    if (ok) *offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    Py_DECREF(descr);
+    if (!ok) PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", type->tp_name, name);
+    return ok ? 0 : -1;
+}
+
+static int char_fields(PyObject *type, CharFields *f) {
+    if (!PyType_Check(type)) {
+        PyErr_SetString(PyExc_TypeError, "a character type is needed");
+        return -1;
+    }
+    f->type = (PyTypeObject *)type;
+    return slot_offset(f->type, "text", &f->text) || slot_offset(f->type, "x0", &f->x0) ||
+                   slot_offset(f->type, "x1", &f->x1) || slot_offset(f->type, "baseline", &f->baseline)
+               ? -1 : 0;
+}
+
+static PyObject *field(PyObject *obj, Py_ssize_t offset) {
+    /* Borrowed; NULL (with an error) for an unset slot. */
+    PyObject *value = *(PyObject **)((char *)obj + offset);
+    if (value == NULL) PyErr_SetString(PyExc_AttributeError, "a character's field is not set");
+    return value;
+}
+
+static int number(PyObject *obj, Py_ssize_t offset, double *out) {
+    /* A float field of a character: exactly a float, or -1 (the Python side decides). */
+    PyObject *value = field(obj, offset);
+    if (value == NULL) return -1;
+    if (!PyFloat_CheckExact(value)) return 1;
+    *out = PyFloat_AS_DOUBLE(value);
+    return 0;
+}
+
+typedef struct { double key; Py_ssize_t at; } Keyed;
+
+static int by_key(const void *a, const void *b) {
+    /* Keys, then places: a stable sort (no key is NaN). */
+    const Keyed *x = a, *y = b;
+    if (x->key < y->key) return -1;
+    if (x->key > y->key) return 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+PyDoc_STRVAR(lines_doc,
+"lines(chars, char_type, tolerance) -> list | None\n\n"
+"`pdf_geometry._lines_of`: the characters grouped into lines by baseline (sorted by\n"
+"baseline, stably; a line ends where the next baseline is more than `tolerance` below),\n"
+"each line sorted by x0, stably. None where a character is not exactly of `char_type`\n"
+"with float fields, or a baseline or x0 is NaN: the Python side reads those.");
+
+static PyObject *lines(PyObject *self, PyObject *args) {
+    PyObject *chars, *type;
+    double tolerance;
+    if (!PyArg_ParseTuple(args, "O!Od", &PyList_Type, &chars, &type, &tolerance)) return NULL;
+    CharFields f;
+    if (char_fields(type, &f) < 0) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(chars);
+    Keyed *order = PyMem_Malloc(sizeof(Keyed) * (n ? n : 1));
+    double *x0s = PyMem_Malloc(sizeof(double) * (n ? n : 1));
+    PyObject *out = NULL;
+    if (order == NULL || x0s == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *ch = PyList_GET_ITEM(chars, i);
+        double baseline, x0;
+        int got;
+        if (Py_TYPE(ch) != f.type || (got = number(ch, f.baseline, &baseline)) || (got = number(ch, f.x0, &x0)) ||
+            baseline != baseline || x0 != x0) {
+            if (PyErr_Occurred()) goto done;
+            out = Py_None;  /* not ours to read */
+            Py_INCREF(out);
+            goto done;
+        }
+        order[i].key = baseline;
+        order[i].at = i;
+        x0s[i] = x0;
+    }
+    qsort(order, n, sizeof(Keyed), by_key);
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        if (i < n && !(order[i].key - order[i - 1].key > tolerance)) continue;
+        /* order[start:i] is one line: by x0, stably (its places in baseline order). */
+        Py_ssize_t m = i - start;
+        Keyed *line = PyMem_Malloc(sizeof(Keyed) * m);
+        if (line == NULL) {
+            PyErr_NoMemory();
+            Py_CLEAR(out);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < m; k++) {
+            line[k].key = x0s[order[start + k].at];
+            line[k].at = order[start + k].at;  /* ties: baseline order, as a stable sort keeps */
+        }
+        /* A stable sort keeps baseline order among equal x0: sort by (x0, rank in baseline order). */
+        Keyed *ranked = PyMem_Malloc(sizeof(Keyed) * m);
+        if (ranked == NULL) {
+            PyMem_Free(line);
+            PyErr_NoMemory();
+            Py_CLEAR(out);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < m; k++) {
+            ranked[k].key = line[k].key;
+            ranked[k].at = k;
+        }
+        qsort(ranked, m, sizeof(Keyed), by_key);
+        PyObject *row = PyList_New(m);
+        if (row == NULL) {
+            PyMem_Free(line);
+            PyMem_Free(ranked);
+            Py_CLEAR(out);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < m; k++) {
+            PyObject *ch = PyList_GET_ITEM(chars, line[ranked[k].at].at);
+            Py_INCREF(ch);
+            PyList_SET_ITEM(row, k, ch);
+        }
+        PyMem_Free(line);
+        PyMem_Free(ranked);
+        int failed = PyList_Append(out, row) < 0;
+        Py_DECREF(row);
+        if (failed) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        start = i;
+    }
+done:
+    PyMem_Free(order);
+    PyMem_Free(x0s);
+    return out;
+}
+
+PyDoc_STRVAR(words_doc,
+"words(line, edges, gap, char_type, make) -> list | None\n\n"
+"`pdf_geometry._words`: a line's characters (ordered by x) joined into words, a word\n"
+"broken at a gap of at least `gap` after its rightmost glyph or where a character's\n"
+"middle crosses one of the sorted `edges` (its cell: the edges at or left of the middle,\n"
+"never fewer than the character before); each word `make(text, x0, x1, baseline, cell,\n"
+"edges)`, cell None outside the edges' inner cells. None where a character is not\n"
+"exactly of `char_type` with float fields: the Python side reads that line.");
+
+static PyObject *make_word(PyObject *make, PyObject *texts, double x0, double x1, double baseline,
+                           Py_ssize_t cell, Py_ssize_t last, PyObject *edges) {
+    PyObject *empty = PyUnicode_FromStringAndSize(NULL, 0);
+    if (empty == NULL) return NULL;
+    PyObject *args[6] = {NULL, NULL, NULL, NULL, NULL, edges};
+    args[0] = PyList_GET_SIZE(texts) == 1 ? Py_NewRef(PyList_GET_ITEM(texts, 0)) : PyUnicode_Join(empty, texts);
+    Py_DECREF(empty);
+    args[1] = PyFloat_FromDouble(x0);
+    args[2] = PyFloat_FromDouble(x1);
+    args[3] = PyFloat_FromDouble(baseline);
+    args[4] = (0 <= cell && cell < last) ? PyLong_FromSsize_t(cell) : Py_NewRef(Py_None);
+    PyObject *word = NULL;
+    if (args[0] && args[1] && args[2] && args[3] && args[4]) word = PyObject_Vectorcall(make, args, 6, NULL);
+    for (int k = 0; k < 5; k++) Py_XDECREF(args[k]);
+    return word;
+}
+
+static PyObject *words(PyObject *self, PyObject *args) {
+    PyObject *line, *edges, *type, *make;
+    double gap;
+    if (!PyArg_ParseTuple(args, "O!O!dOO", &PyList_Type, &line, &PyTuple_Type, &edges, &gap, &type, &make))
+        return NULL;
+    CharFields f;
+    if (char_fields(type, &f) < 0) return NULL;
+    Py_ssize_t n_edges = PyTuple_GET_SIZE(edges), last = n_edges - 1;
+    double *edge = PyMem_Malloc(sizeof(double) * (n_edges ? n_edges : 1));
+    if (edge == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < n_edges; k++) {
+        edge[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(edges, k));
+        if (edge[k] == -1.0 && PyErr_Occurred()) {
+            PyMem_Free(edge);
+            return NULL;
+        }
+    }
+    PyObject *out = PyList_New(0), *texts = PyList_New(0);
+    if (out == NULL || texts == NULL) goto fail;
+    Py_ssize_t cell = -1;
+    double next_edge = n_edges ? edge[0] : Py_HUGE_VAL;
+    double x0 = 0, x1 = 0, baseline = 0;
+    Py_ssize_t word_cell = -1;
+    Py_ssize_t n = PyList_GET_SIZE(line);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *ch = PyList_GET_ITEM(line, i), *text;
+        double cx0, cx1, cbaseline;
+        int got;
+        if (Py_TYPE(ch) != f.type || (got = number(ch, f.x0, &cx0)) || (got = number(ch, f.x1, &cx1)) ||
+            (got = number(ch, f.baseline, &cbaseline)) || (text = field(ch, f.text)) == NULL) {
+            if (PyErr_Occurred()) goto fail;
+            Py_DECREF(out);
+            Py_DECREF(texts);
+            PyMem_Free(edge);
+            Py_RETURN_NONE;  /* not ours to read */
+        }
+        int crossed = 0;
+        while ((cx0 + cx1) / 2 >= next_edge) {
+            cell += 1;
+            next_edge = cell + 1 <= last ? edge[cell + 1] : Py_HUGE_VAL;
+            crossed = 1;
+        }
+        if (PyList_GET_SIZE(texts) == 0 || crossed || cx0 - x1 >= gap) {
+            if (PyList_GET_SIZE(texts)) {
+                PyObject *word = make_word(make, texts, x0, x1, baseline, word_cell, last, edges);
+                if (word == NULL || PyList_Append(out, word) < 0) {
+                    Py_XDECREF(word);
+                    goto fail;
+                }
+                Py_DECREF(word);
+                Py_SETREF(texts, PyList_New(0));
+                if (texts == NULL) goto fail;
+            }
+            x0 = cx0;
+            x1 = cx1;
+            baseline = cbaseline;
+            word_cell = cell;
+        } else if (cx1 > x1) {
+            x1 = cx1;
+        }
+        if (PyList_Append(texts, text) < 0) goto fail;
+    }
+    if (PyList_GET_SIZE(texts)) {
+        PyObject *word = make_word(make, texts, x0, x1, baseline, word_cell, last, edges);
+        if (word == NULL || PyList_Append(out, word) < 0) {
+            Py_XDECREF(word);
+            goto fail;
+        }
+        Py_DECREF(word);
+    }
+    Py_DECREF(texts);
+    PyMem_Free(edge);
+    return out;
+fail:
+    Py_XDECREF(out);
+    Py_XDECREF(texts);
+    PyMem_Free(edge);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"lines", lines, METH_VARARGS, lines_doc},
+    {"words", words, METH_VARARGS, words_doc},
     {"boxes", boxes, METH_VARARGS, boxes_doc},
     {"chars", chars, METH_VARARGS, chars_doc},
     {"scan", scan, METH_VARARGS, scan_doc},

@@ -48,6 +48,7 @@ from ..domain import DOCUMENT
 from ..normalize.numbers import looks_numeric
 from ..normalize.text import INVISIBLE, clean, has_cjk
 from ..schemas.intermediate import Page, Word as PageWord
+from . import compiled
 
 Y_TOLERANCE = 3.0
 WORD_GAP = 2.95
@@ -108,6 +109,10 @@ _UNMAPPED = re.compile(r"\(cid:\d+\)|[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf
 
 def _lines_of(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into lines by baseline, each line ordered left to right."""
+    if compiled.loops is not None:
+        got = compiled.loops.lines(chars if type(chars) is list else list(chars), Char, Y_TOLERANCE)
+        if got is not None:  # None: characters the C loop does not read (the loop below does)
+            return got
     lines: list[list[Char]] = []
     line: list[Char] = []
     last = None
@@ -133,6 +138,10 @@ _NO_EDGE = float("inf")
 def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
     """A line's words: broken at a gap of `WORD_GAP` or at a cell boundary, so two cells
     printed close together (`91,016,775.35一、一般公共服务支出`) stay two words."""
+    if compiled.loops is not None:
+        got = compiled.loops.words(line, edges, WORD_GAP, Char, Word)
+        if got is not None:  # None: characters the C loop does not read (the loop below does)
+            return got
     out: list[Word] = []
     texts: list[str] = []
     x0 = x1 = baseline = 0.0
@@ -156,26 +165,6 @@ def _words(line: list[Char], edges: tuple[float, ...]) -> list[Word]:
                 x1 = ch.x1
     if texts:
         out.append(Word("".join(texts), x0, x1, baseline, word_cell, edges))
-    return out
-
-
-def _plain_words(line: list[Char]) -> list[Word]:
-    """A line's words where no rule crosses it: `_words` without cell boundaries."""
-    out: list[Word] = []
-    texts: list[str] = []
-    x0 = x1 = baseline = 0.0
-    for ch in line:
-        if texts and ch.x0 - x1 < WORD_GAP:
-            texts.append(ch.text)
-            if ch.x1 > x1:
-                x1 = ch.x1
-            continue
-        if texts:
-            out.append(Word("".join(texts), x0, x1, baseline))
-        texts = [ch.text]
-        x0, x1, baseline = ch.x0, ch.x1, ch.baseline
-    if texts:
-        out.append(Word("".join(texts), x0, x1, baseline))
     return out
 
 
@@ -516,7 +505,7 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
         return Page(number=number, lines=(), problem="unmapped_font")
     chars_by_line = _lines_of(visible)
     # Without a number-shaped word no cell needs a column: the ruling is not read.
-    plain = [_plain_words(line) for line in chars_by_line]
+    plain = [_words(line, ()) for line in chars_by_line]
     tabular = any(looks_numeric(w.text) for ws in plain for w in ws)
     vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
     # A line no rule crosses keeps its words.

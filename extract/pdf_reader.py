@@ -29,13 +29,8 @@ from ..errors import UnreadableDocument
 from ..schemas.intermediate import Page
 from .ocr import DEFAULT_OCR, INSTALL_HINT, OCR_MODES, OcrMode, available as ocr_available, wants_ocr
 from .pdf_geometry import ASCENT, OFF_PAGE, RULE_WIDTH, Box, Char, Drawing, lay_out
-
-try:  # the per-character and per-object loops in C, built where a compiler is (extract/_loops.c)
-    from . import _loops
-except ImportError:  # no compiler at install: the same loops in Python below
-    _loops = None
-LOOPS = "c" if _loops is not None else "python"
-"""Which loops read PDFium's characters and objects: `c` (extract/_loops.c) or `python`."""
+from . import compiled
+from .compiled import LOOPS  # noqa: F401  (which loops run: c | python)
 
 Engine = Literal["pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("pdfium", "pdfplumber")
@@ -270,7 +265,7 @@ class _CharReader:
         self.loose_box, self.origin = calls.loose_box, calls.origin
         self.box, self.x, self.y = raw.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
         self.refs = ctypes.addressof(self.box), ctypes.addressof(self.x), ctypes.addressof(self.y)
-        self.compiled = _loops
+        self.compiled = compiled.loops
         self.addresses = calls.address["loose_box"], calls.address["origin"]
 
     def __call__(self, text_page, height: float, turn: Placement = None) -> tuple[list[Char], str]:
@@ -507,7 +502,7 @@ class _Objects:
     def drawing(self, raw, height: float) -> Drawing:
         """The page's path boxes (top-left coordinates) and whether it shows an image."""
         calls = _calls(raw)
-        if _loops is not None:
+        if compiled.loops is not None:
             return self._compiled_drawing(raw, calls, height), self.images
         boxes: list[Box] = []
         left, bottom, right, top = calls.floats
@@ -531,8 +526,9 @@ class _Objects:
         """The page's path boxes by extract/_loops.c; paths in a form or walked segment by
         segment come back to be read here."""
         a = calls.address
-        read = _loops.boxes(self.paths, (a["draw_mode"], a["fill_color"], a["path_segments"], a["bounds"]),
-                            tuple(calls.float_refs), 255 * (1 - WHITE_INK), SIMPLE_PATHS, height, _IDENTITY, Box)
+        functions = (a["draw_mode"], a["fill_color"], a["path_segments"], a["bounds"])
+        read = compiled.loops.boxes(self.paths, functions, tuple(calls.float_refs), 255 * (1 - WHITE_INK),
+                                    SIMPLE_PATHS, height, _IDENTITY, Box)
         boxes: list[Box] = []
         left, bottom, right, top = calls.floats
         for item in read:
@@ -558,7 +554,7 @@ def _walk(calls: _Calls, page: int, height: float) -> _Objects:
     """One pass over a page's objects, following form XObjects (see `_Objects`); `height`
     places the clip of a form object on the page."""
     out = _Objects()
-    scan = _scan if _loops is None else _compiled_scan
+    scan = _scan if compiled.loops is None else _compiled_scan
     stack = [(False, page, calls.count(page), (_IDENTITY, None))]
     while stack:
         in_form, parent, count, context = stack.pop()
@@ -618,9 +614,8 @@ def _compiled_scan(calls: _Calls, in_form: bool, parent: int, count: int, by_cli
                    placed: Matrix, paths: list) -> tuple[bool, list[int]]:
     """`_scan` by extract/_loops.c."""
     a = calls.address
-    return _loops.scan(parent, count, in_form, (a["form_object" if in_form else "object"], a["kind"], a["clip"],
-                                                a["paths"], a["segment"]),
-                       calls.kinds, by_clip, outer, placed, paths)
+    functions = (a["form_object" if in_form else "object"], a["kind"], a["clip"], a["paths"], a["segment"])
+    return compiled.loops.scan(parent, count, in_form, functions, calls.kinds, by_clip, outer, placed, paths)
 
 
 def _clips(calls: _Calls, objects: _Objects, chars: list[Char], text: str, textpage: int,
