@@ -118,10 +118,16 @@ def _label(line: str, w: _Words) -> tuple[str, str | None] | None:
     return w.label_scope[m.group("label")], (name if _name_ok(name, w, needs_end=False) else None)
 
 
+def _without_lead(text: str, w: _Words) -> str:
+    """A compacted line less its lead (part, table number, enumerator …): the lead pattern
+    is anchored at the start, one match there (a `sub` would try every position)."""
+    return text[w.lead.match(text).end():]
+
+
 def _body_of_title(title: str, w: _Words) -> str | None:
     """`2018年度江苏省高级人民法院收支预算总表` → 江苏省高级人民法院; `江苏省政协办公厅2018年度…`
     → 江苏省政协办公厅."""
-    text = w.lead.sub("", compact(title))
+    text = _without_lead(compact(title), w)
     m = w.after_year.match(text)
     if m:
         rest = m.group("rest")
@@ -142,7 +148,7 @@ def _body_before_year(text: str, w: _Words) -> str | None:
 def _body_of_heading(line: str, w: _Words) -> str | None:
     """A heading, cover or prose line that starts with a body's name and the year:
     `江苏省政协办公厅 2018 年度收入、支出预算总计…`, `第二部分 上海市普陀区财政局2024年度部门决算表`."""
-    text = w.lead.sub("", compact(line))
+    text = _without_lead(compact(line), w)
     m = w.before_year.match(text)
     if m and _name_ok(m.group("name"), w, needs_end=True):
         return m.group("name")
@@ -217,7 +223,7 @@ def _fiscal_year(lines: list[str], titles: list[str], w: _Words, document: Docum
 
 
 def _title_scope(title: str, w: _Words) -> str | None:
-    text = w.lead.sub("", compact(title))
+    text = _without_lead(compact(title), w)
     m = w.title_year.search(text)
     if m:
         text = text[m.end():].removeprefix("度")
@@ -226,10 +232,13 @@ def _title_scope(title: str, w: _Words) -> str | None:
 
 
 def _scope(lines: list[str], titles: list[str], labels: list[tuple[str, str | None]], w: _Words) -> Scope | None:
-    heading_scopes = [m.group("scope") for line in lines if _is_heading(line)
-                      for p in w.scope_headings if (m := p.match(compact(line)))]
-    for evidence in ([s for s, _ in labels], [_title_scope(t, w) for t in titles], heading_scopes):
-        if (scope := _lean([s for s in evidence if s])) is not None:
+    def heading_scopes() -> list[str]:
+        return [m.group("scope") for line in lines if _is_heading(line)
+                for p in w.scope_headings if (m := p.match(compact(line)))]
+
+    # The most explicit evidence first; the headings (every line) read only when it is silent.
+    for evidence in (lambda: [s for s, _ in labels], lambda: [_title_scope(t, w) for t in titles], heading_scopes):
+        if (scope := _lean([s for s in evidence() if s])) is not None:
             return scope
     return None
 
