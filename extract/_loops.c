@@ -37,10 +37,64 @@ static PyObject *handle(void *pointer) {
     return PyLong_FromVoidPtr(pointer);
 }
 
+/* The plain slots dataclasses the loops make (pdf_geometry's Char and Word): made as
+ * their __init__ makes them, every field set in its slot, without running it. */
+#define MAX_FIELDS 8
+typedef struct {
+    PyTypeObject *type;
+    int n;
+    Py_ssize_t offset[MAX_FIELDS];
+} Slots;
+
+static int slots_of(PyObject *type, const char *const *names, int n, Slots *s) {
+    if (!PyType_Check(type) || n > MAX_FIELDS) {
+        PyErr_SetString(PyExc_TypeError, "a slots dataclass is needed");
+        return -1;
+    }
+    s->type = (PyTypeObject *)type;
+    s->n = n;
+    for (int k = 0; k < n; k++) {
+        PyObject *descr = PyObject_GetAttrString(type, names[k]);
+        if (descr == NULL) return -1;
+        int ok = Py_IS_TYPE(descr, &PyMemberDescr_Type) &&
+                 ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX;
+        if (ok) s->offset[k] = ((PyMemberDescrObject *)descr)->d_member->offset;
+        Py_DECREF(descr);
+        if (!ok) {
+            PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", s->type->tp_name, names[k]);
+            return -1;
+        }
+    }
+    /* Every slot of the type is a field set here: no slot is left unset. */
+    if (s->type->tp_basicsize != PyBaseObject_Type.tp_basicsize + (Py_ssize_t)(n * sizeof(PyObject *))) {
+        PyErr_Format(PyExc_TypeError, "%s has slots besides its fields", s->type->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *made(const Slots *s, PyObject **values) {
+    /* A new object of the type with its fields `values` (references taken, even on failure). */
+    PyObject *obj = NULL;
+    int complete = 1;
+    for (int k = 0; k < s->n; k++) complete = complete && values[k] != NULL;
+    if (complete) obj = s->type->tp_alloc(s->type, 0);
+    if (obj == NULL) {
+        for (int k = 0; k < s->n; k++) Py_XDECREF(values[k]);
+        return NULL;
+    }
+    for (int k = 0; k < s->n; k++) *(PyObject **)((char *)obj + s->offset[k]) = values[k];
+    return obj;
+}
+
+static const char *const CHAR_FIELDS[] = {"text", "x0", "x1", "baseline"};
+static const char *const WORD_FIELDS[] = {"text", "x0", "x1", "baseline", "cell", "grid", "band"};
+static const char *const BOX_FIELDS[] = {"x0", "x1", "top", "bottom"};
+
 PyDoc_STRVAR(chars_doc,
-"chars(text, text_page, loose_box, origin, rect, x, y, height, make) -> list\n\n"
-"The characters of an upright text page but white space, as `make(ch, x0, x1, baseline)`\n"
-"gives them: `text` is the page's text (one character per index), `loose_box` and\n"
+"chars(text, text_page, loose_box, origin, rect, x, y, height, char_type) -> list\n\n"
+"The characters of an upright text page but white space, as `char_type(ch, x0, x1,\n"
+"baseline)` (a slots dataclass) gives them: `text` is the page's text (one character per index), `loose_box` and\n"
 "`origin` the addresses of FPDFText_GetLooseCharBox and FPDFText_GetCharOrigin, `rect`,\n"
 "`x`, `y` the addresses of their out-parameters (an FS_RECTF, two doubles), `height` the\n"
 "top of the visible box. The origin is asked only when the loose box's vertical extent\n"
@@ -62,6 +116,8 @@ static PyObject *chars(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "a function or out-parameter address is NULL");
         return NULL;
     }
+    Slots char_slots;
+    if (slots_of(make, CHAR_FIELDS, 4, &char_slots) < 0) return NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -81,21 +137,15 @@ static PyObject *chars(PyObject *self, PyObject *args) {
             baseline = height - *y;
             known = 1;
         }
-        PyObject *args[4];
-        args[0] = PyUnicode_FromOrdinal(ch);
-        args[1] = PyFloat_FromDouble((double)rect->left);
-        args[2] = PyFloat_FromDouble((double)rect->right);
-        args[3] = PyFloat_FromDouble(baseline);
-        PyObject *made = NULL;
-        if (args[0] && args[1] && args[2] && args[3])
-            made = PyObject_Vectorcall(make, args, 4, NULL);
-        for (int k = 0; k < 4; k++) Py_XDECREF(args[k]);
-        if (made == NULL || PyList_Append(out, made) < 0) {
-            Py_XDECREF(made);
+        PyObject *values[4] = {PyUnicode_FromOrdinal(ch), PyFloat_FromDouble((double)rect->left),
+                               PyFloat_FromDouble((double)rect->right), PyFloat_FromDouble(baseline)};
+        PyObject *one = made(&char_slots, values);
+        if (one == NULL || PyList_Append(out, one) < 0) {
+            Py_XDECREF(one);
             Py_DECREF(out);
             return NULL;
         }
-        Py_DECREF(made);
+        Py_DECREF(one);
     }
     return out;
 }
@@ -199,14 +249,15 @@ typedef int (*count_segments_fn)(void *path);
 typedef int (*bounds_fn)(void *object, float *left, float *bottom, float *right, float *top);
 
 PyDoc_STRVAR(boxes_doc,
-"boxes(paths, functions, floats, white, simple, height, identity, make) -> list\n\n"
+"boxes(paths, functions, floats, white, simple, height, identity, box_type) -> list\n\n"
 "The drawn boxes of a page's path objects as `_Objects.drawing` reads them: `paths` the\n"
 "(object, placed) pairs, `functions` the addresses of FPDFPath_GetDrawMode,\n"
 "FPDFPageObj_GetFillColor, FPDFPath_CountSegments and FPDFPageObj_GetBounds, `floats`\n"
 "the addresses of the bounds' four out-parameters (left, bottom, right, top). A path\n"
 "filled at least `white` in each of red, green and blue and not stroked is left out; a\n"
 "path of a segment count in `simple` placed by `identity` (the page itself) becomes\n"
-"`make(left, right, height - top, height - bottom)`; any other comes back as\n"
+"`box_type(left, right, height - top, height - bottom)` (a slots dataclass); any other\n"
+"comes back as\n"
 "(object, placed, simple) for the Python side to read, in its place in the list.");
 
 static PyObject *boxes(PyObject *self, PyObject *args) {
@@ -228,6 +279,8 @@ static PyObject *boxes(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "a function or out-parameter address is NULL");
             return NULL;
         }
+    Slots box_slots;
+    if (slots_of(make, BOX_FIELDS, 4, &box_slots) < 0) return NULL;
     draw_mode_fn draw_mode = (draw_mode_fn)f[0];
     fill_color_fn fill_color = (fill_color_fn)f[1];
     count_segments_fn count_segments = (count_segments_fn)f[2];
@@ -261,8 +314,10 @@ static PyObject *boxes(PyObject *self, PyObject *args) {
         PyObject *item;
         if (is_simple && placed == identity) {
             bounds(obj, left, bottom, right, top);
-            item = PyObject_CallFunction(make, "dddd", (double)*left, (double)*right, height - (double)*top,
-                                         height - (double)*bottom);
+            PyObject *values[4] = {PyFloat_FromDouble((double)*left), PyFloat_FromDouble((double)*right),
+                                   PyFloat_FromDouble(height - (double)*top),
+                                   PyFloat_FromDouble(height - (double)*bottom)};
+            item = made(&box_slots, values);
         } else {
             item = Py_BuildValue("(OOO)", obj_o, placed, is_simple ? Py_True : Py_False);
         }
@@ -429,29 +484,24 @@ done:
 }
 
 PyDoc_STRVAR(words_doc,
-"words(line, edges, gap, char_type, make) -> list | None\n\n"
+"words(line, edges, gap, char_type, word_type) -> list | None\n\n"
 "`pdf_geometry._words`: a line's characters (ordered by x) joined into words, a word\n"
 "broken at a gap of at least `gap` after its rightmost glyph or where a character's\n"
 "middle crosses one of the sorted `edges` (its cell: the edges at or left of the middle,\n"
-"never fewer than the character before); each word `make(text, x0, x1, baseline, cell,\n"
-"edges)`, cell None outside the edges' inner cells. None where a character is not\n"
+"never fewer than the character before); each word `word_type(text, x0, x1, baseline,\n"
+"cell, edges)` (a slots dataclass), cell None outside the edges' inner cells. None where a character is not\n"
 "exactly of `char_type` with float fields: the Python side reads that line.");
 
-static PyObject *make_word(PyObject *make, PyObject *texts, double x0, double x1, double baseline,
+static PyObject *make_word(const Slots *word_slots, PyObject *texts, double x0, double x1, double baseline,
                            Py_ssize_t cell, Py_ssize_t last, PyObject *edges) {
     PyObject *empty = PyUnicode_FromStringAndSize(NULL, 0);
-    if (empty == NULL) return NULL;
-    PyObject *args[6] = {NULL, NULL, NULL, NULL, NULL, edges};
-    args[0] = PyList_GET_SIZE(texts) == 1 ? Py_NewRef(PyList_GET_ITEM(texts, 0)) : PyUnicode_Join(empty, texts);
-    Py_DECREF(empty);
-    args[1] = PyFloat_FromDouble(x0);
-    args[2] = PyFloat_FromDouble(x1);
-    args[3] = PyFloat_FromDouble(baseline);
-    args[4] = (0 <= cell && cell < last) ? PyLong_FromSsize_t(cell) : Py_NewRef(Py_None);
-    PyObject *word = NULL;
-    if (args[0] && args[1] && args[2] && args[3] && args[4]) word = PyObject_Vectorcall(make, args, 6, NULL);
-    for (int k = 0; k < 5; k++) Py_XDECREF(args[k]);
-    return word;
+    PyObject *text = empty == NULL ? NULL
+                     : PyList_GET_SIZE(texts) == 1 ? Py_NewRef(PyList_GET_ITEM(texts, 0)) : PyUnicode_Join(empty, texts);
+    Py_XDECREF(empty);
+    PyObject *values[7] = {text, PyFloat_FromDouble(x0), PyFloat_FromDouble(x1), PyFloat_FromDouble(baseline),
+                           (0 <= cell && cell < last) ? PyLong_FromSsize_t(cell) : Py_NewRef(Py_None),
+                           Py_NewRef(edges), Py_NewRef(Py_None)};
+    return made(word_slots, values);
 }
 
 static PyObject *words(PyObject *self, PyObject *args) {
@@ -460,7 +510,8 @@ static PyObject *words(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!O!dOO", &PyList_Type, &line, &PyTuple_Type, &edges, &gap, &type, &make))
         return NULL;
     CharFields f;
-    if (char_fields(type, &f) < 0) return NULL;
+    Slots word_slots;
+    if (char_fields(type, &f) < 0 || slots_of(make, WORD_FIELDS, 7, &word_slots) < 0) return NULL;
     Py_ssize_t n_edges = PyTuple_GET_SIZE(edges), last = n_edges - 1;
     double *edge = PyMem_Malloc(sizeof(double) * (n_edges ? n_edges : 1));
     if (edge == NULL) return PyErr_NoMemory();
@@ -498,7 +549,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
         }
         if (PyList_GET_SIZE(texts) == 0 || crossed || cx0 - x1 >= gap) {
             if (PyList_GET_SIZE(texts)) {
-                PyObject *word = make_word(make, texts, x0, x1, baseline, word_cell, last, edges);
+                PyObject *word = make_word(&word_slots, texts, x0, x1, baseline, word_cell, last, edges);
                 if (word == NULL || PyList_Append(out, word) < 0) {
                     Py_XDECREF(word);
                     goto fail;
@@ -517,7 +568,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
         if (PyList_Append(texts, text) < 0) goto fail;
     }
     if (PyList_GET_SIZE(texts)) {
-        PyObject *word = make_word(make, texts, x0, x1, baseline, word_cell, last, edges);
+        PyObject *word = make_word(&word_slots, texts, x0, x1, baseline, word_cell, last, edges);
         if (word == NULL || PyList_Append(out, word) < 0) {
             Py_XDECREF(word);
             goto fail;
