@@ -585,7 +585,50 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(printed_doc,
+"printed(chars, char_type, hidden, bounds) -> bool | None\n\n"
+"`pdf_geometry._all_printed`: whether there are characters and each prints something\n"
+"inside the page box: its text not empty, none of its characters white space (as\n"
+"str.isspace takes it) or in `hidden`, and, where `bounds` (left, right, top, bottom) is\n"
+"not None, left <= x0 + x1 <= right and top <= baseline <= bottom. None where a\n"
+"character is not exactly of `char_type` with float fields and str text, or a field is\n"
+"NaN: the Python side decides.");
+
+static PyObject *printed(PyObject *self, PyObject *args) {
+    PyObject *chars, *type, *hidden, *bounds;
+    if (!PyArg_ParseTuple(args, "O!OUO", &PyList_Type, &chars, &type, &hidden, &bounds)) return NULL;
+    CharFields f;
+    if (char_fields(type, &f) < 0) return NULL;
+    double left = 0, right = 0, top = 0, bottom = 0;
+    int bounded = bounds != Py_None;
+    if (bounded && !PyArg_ParseTuple(bounds, "dddd", &left, &right, &top, &bottom)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(chars);
+    int all = n > 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *ch = PyList_GET_ITEM(chars, i), *text;
+        double x0, x1, baseline;
+        if (Py_TYPE(ch) != f.type || number(ch, f.x0, &x0) || number(ch, f.x1, &x1) ||
+            number(ch, f.baseline, &baseline) || (text = field(ch, f.text)) == NULL || !PyUnicode_CheckExact(text) ||
+            x0 != x0 || x1 != x1 || baseline != baseline) {
+            if (PyErr_Occurred()) return NULL;
+            Py_RETURN_NONE;
+        }
+        if (!all) continue;  /* read on: a character the Python side must decide may follow */
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+        if (length == 0) all = 0;
+        for (Py_ssize_t k = 0; all && k < length; k++) {
+            Py_UCS4 c = PyUnicode_READ_CHAR(text, k);
+            if (Py_UNICODE_ISSPACE(c) || PyUnicode_FindChar(hidden, c, 0, PyUnicode_GET_LENGTH(hidden), 1) >= 0)
+                all = 0;
+        }
+        double twice = x0 + x1;
+        if (bounded && !(left <= twice && twice <= right && top <= baseline && baseline <= bottom)) all = 0;
+    }
+    return PyBool_FromLong(all);
+}
+
 static PyMethodDef methods[] = {
+    {"printed", printed, METH_VARARGS, printed_doc},
     {"lines", lines, METH_VARARGS, lines_doc},
     {"words", words, METH_VARARGS, words_doc},
     {"boxes", boxes, METH_VARARGS, boxes_doc},

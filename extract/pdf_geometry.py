@@ -189,7 +189,40 @@ def _rules(boxes: list[Box]) -> tuple[list[Rule], list[Rule]]:
 
 def _edges(rules: list[Rule], y: float) -> tuple[float, ...]:
     """The cell boundaries crossing the height y, merged and sorted."""
-    xs = sorted(x for x, t, b in rules if t <= y <= b)
+    return _merged(sorted(x for x, t, b in rules if t <= y <= b))
+
+
+class _Verticals:
+    """A page's vertical rules by the heights they cross: between two consecutive rule
+    ends the same rules cross, so the boundaries of each such span are merged once (a
+    table's lines mostly fall in a few spans); `edges(y)` is `_edges(rules, y)`."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        ends = [v for _, t, b in rules for v in (t, b)]
+        # A NaN end has no place among the others: such pages are asked rule by rule.
+        self.stops = sorted(set(ends)) if all(v == v for v in ends) else None
+        self.spans: dict[int, tuple[float, ...]] = {}
+
+    def edges(self, y: float) -> tuple[float, ...]:
+        """The cell boundaries crossing the height y, merged and sorted."""
+        stops = self.stops
+        if stops is None or y != y:
+            return _edges(self.rules, y)
+        k = bisect_left(stops, y)
+        if k < len(stops) and stops[k] == y:
+            return _edges(self.rules, y)  # at a rule's end: the rules ending there count too
+        if k == 0 or k == len(stops):
+            return ()  # above or below every rule
+        got = self.spans.get(k)
+        if got is None:  # y strictly between two ends: a rule crosses it iff it spans both
+            low, high = stops[k - 1], stops[k]
+            got = self.spans[k] = _merged(sorted(x for x, t, b in self.rules if t <= low and b >= high))
+        return got
+
+
+def _merged(xs: list[float]) -> tuple[float, ...]:
+    """Sorted boundaries, those closer than `EDGE_MERGE` to the one before dropped."""
     merged: list[float] = []
     for x in xs:
         if not merged or x - merged[-1] > EDGE_MERGE:
@@ -383,6 +416,11 @@ def _on_page(chars: list[Char], size: tuple[float, float] | None, hidden: Collec
 def _all_printed(chars: list[Char], size: tuple[float, float] | None) -> bool:
     """Whether every character prints inside the page box, none white space or invisible:
     the common case, told by passes over the whole page at C speed."""
+    if compiled.loops is not None:
+        bounds = None if size is None else (-2 * OFF_PAGE, 2 * (size[0] + OFF_PAGE), -OFF_PAGE, size[1] + OFF_PAGE)
+        got = compiled.loops.printed(chars if type(chars) is list else list(chars), Char, INVISIBLE, bounds)
+        if got is not None:  # None: characters the C loop does not read (the passes below do)
+            return got
     texts = list(map(_TEXT, chars))
     if not texts or _NOT_PRINTED.search("".join(texts)) or not min(map(len, texts)):
         return False
@@ -509,7 +547,8 @@ def lay_out(number: int, chars: list[Char], drawing: Callable[[], Drawing],
     tabular = any(looks_numeric(w.text) for ws in plain for w in ws)
     vertical, horizontal = _rules(drawing()[0]) if tabular else ([], [])
     # A line no rule crosses keeps its words.
-    lines = [_words(line, edges) if (edges := _edges(vertical, line[0].baseline)) else words
+    crossing = _Verticals(vertical)
+    lines = [_words(line, edges) if (edges := crossing.edges(line[0].baseline)) else words
              for line, words in zip(chars_by_line, plain)]
     banded = _rows(lines, horizontal)
     lines = [ws for _, ws in banded]

@@ -24,7 +24,7 @@ from test_clipping import write_clipped_paragraph, write_forms, write_table
 from test_rotated_pages import turned_copy
 from yusuan.extract import compiled, pdf_reader
 from yusuan.extract.compiled import LOOPS
-from yusuan.extract.pdf_geometry import Char, _lines_of, _words
+from yusuan.extract.pdf_geometry import Char, _all_printed, _lines_of, _words
 from yusuan.extract.pdf_reader import ENGINES, read_pdf_pages
 
 needs_c = pytest.mark.skipif(LOOPS != "c", reason="the C loops are not built (no C compiler at install)")
@@ -125,3 +125,16 @@ def test_characters_the_c_loops_do_not_read_go_to_the_python_loops():
     odd = [Char("一", 1, 11, 20), Char("二", 12.0, 22.0, float("nan"))]  # an int field, a NaN baseline
     assert _with(compiled.loops, _lines_of, odd) == _with(None, _lines_of, odd)
     assert _with(compiled.loops, _words, odd[:1], ()) == _with(None, _words, odd[:1], ())
+
+
+_any_char = st.builds(lambda t, x0, w, b: Char(t, x0, x0 + w, b),
+                      st.sampled_from(["一", "2", " ", "\u3000", "\u200b", "a\u00ad", "", "fi"]),
+                      st.floats(-3, 20, allow_nan=False), st.floats(0, 6, allow_nan=False),
+                      st.floats(-3, 20, allow_nan=False))
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_any_char, max_size=12), st.one_of(st.none(), st.tuples(st.floats(5, 15), st.floats(5, 15))))
+def test_which_pages_print_every_character_is_told_the_same_in_c_and_in_python(chars, size):
+    assert _with(compiled.loops, _all_printed, chars, size) == _with(None, _all_printed, chars, size)
