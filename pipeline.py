@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+from pydantic import TypeAdapter
 
 from . import __version__
 from .domain import DOMAIN, Profile
@@ -174,10 +175,15 @@ def _table_cells(doc_id: str, tables) -> list[TableCell]:
                     value = None
                 if value is not None and fits(value * f):
                     amount = value * f
-            out.append(TableCell(doc_id=doc_id, table_index=index, page=c.page, title=table.title, table=table.key,
-                                 row=c.row, column=c.column, header=c.header, text=c.text, amount=amount,
-                                 unit=table.unit, **box_fields(c.box)))
-    return out
+            out.append({"doc_id": doc_id, "table_index": index, "page": c.page, "title": table.title,
+                        "table": table.key, "row": c.row, "column": c.column, "header": c.header, "text": c.text,
+                        "amount": amount, "unit": table.unit, **box_fields(c.box)})
+    # Validated as one list: a document has thousands of cells, and one call for all of
+    # them saves pydantic's per-model entry (a third of the time).
+    return _TABLE_CELLS.validate_python(out)
+
+
+_TABLE_CELLS = TypeAdapter(list[TableCell])
 
 
 def _coverage_issues(parsed, records_read: int, form_pages: set[int]) -> list[ParseIssue]:

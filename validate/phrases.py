@@ -52,6 +52,8 @@ class Dictionary:
     form is that long (fewer places of a text to try), else two."""
     joiner: re.Pattern[str] | None = None
     """Any one joiner (None: no joiners)."""
+    longest_form: int = 0
+    """The length of the longest short form."""
 
 
 def short_forms(phrase: str, optional: str = "") -> list[tuple[str, int]]:
@@ -80,7 +82,8 @@ def build(phrases: list[str], words: list[str], joiners: str = "、", optional: 
     return Dictionary(rule=rule, joiners=frozenset(joiners), phrases=tuple(phrases), words=frozenset(known),
                       longest_word=max(map(len, known), default=0), short=kept,
                       by_start={k: tuple(v) for k, v in by_start.items()}, prefix=prefix,
-                      joiner=re.compile(f"[{re.escape(joiners)}]") if joiners else None)
+                      joiner=re.compile(f"[{re.escape(joiners)}]") if joiners else None,
+                      longest_form=max(map(len, kept), default=0))
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +134,12 @@ def find(text: str, d: Dictionary) -> list[tuple[str, int, int, int]]:
 
     best: dict[int, list[tuple[str, int, int, int]]] = {}
     get, size = d.by_start.get, d.prefix
-    for k in range(len(bare) - size + 1):
+    # A short form read from bare[k] lacks its character at k + i (0 < i < its length),
+    # where a joiner must be printed: only the places up to one form's length before a
+    # joiner can give one. The j-th joiner sits before bare[joiner - j].
+    gaps = [at - j for j, at in enumerate(joiners)]
+    starts = sorted({k for g in gaps for k in range(max(0, g - d.longest_form + 1), min(g, len(bare) - size + 1))})
+    for k in starts:
         forms = get(bare[k:k + size])
         if forms is None:
             continue
