@@ -74,11 +74,14 @@ def bench_pdf(repeat: int) -> None:
     if not pdfs:
         print(f"pdf   skipped: {REAL} is absent")
         return
-    from yusuan.extract.pdf_reader import LOOPS
+    import os
+
+    from yusuan.extract.compiled import LOOPS
 
     totals = {"tables": 0.0, "pdfium": 0.0, "pdfplumber": 0.0}
     pages_total = 0
-    print(f"pdf   the PDFium reader's loops run in {'C (extract/_loops.c)' if LOOPS == 'c' else 'Python (no C compiler at install)'}")
+    why = "YUSUAN_LOOPS=python" if os.environ.get("YUSUAN_LOOPS") == "python" else "not built: no C compiler at install"
+    print(f"pdf   the reader's and the layout's loops run in {'C (extract/_loops.c)' if LOOPS == 'c' else f'Python ({why})'}")
     print(f"pdf   {'document':44s} {'pages':>5s} {'pdfium':>9s} {'pdfplumber':>11s} {'extract_tables':>15s}"
           f"   (pages/s; ratios vs extract_tables)")
     for pdf in pdfs:
