@@ -627,7 +627,41 @@ static PyObject *printed(PyObject *self, PyObject *args) {
     return PyBool_FromLong(all);
 }
 
+PyDoc_STRVAR(extent_doc,
+"extent(chars, char_type) -> (widest, x0, x1, top, bottom) | None\n\n"
+"Over a page's characters, in one pass: the widest advance (x1 - x0), the least x0, the\n"
+"greatest x1 and the least and greatest baseline, as max() and min() over them give them\n"
+"(the first of equal extremes). None where there is no character, or one is not exactly\n"
+"of `char_type` with float fields, or a field is NaN.");
+
+static PyObject *extent(PyObject *self, PyObject *args) {
+    PyObject *chars, *type;
+    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &chars, &type)) return NULL;
+    CharFields f;
+    if (char_fields(type, &f) < 0) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(chars);
+    if (n == 0) Py_RETURN_NONE;
+    double widest = 0, left = 0, right = 0, top = 0, bottom = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *ch = PyList_GET_ITEM(chars, i);
+        double x0, x1, baseline;
+        if (Py_TYPE(ch) != f.type || number(ch, f.x0, &x0) || number(ch, f.x1, &x1) ||
+            number(ch, f.baseline, &baseline) || x0 != x0 || x1 != x1 || baseline != baseline) {
+            if (PyErr_Occurred()) return NULL;
+            Py_RETURN_NONE;
+        }
+        double advance = x1 - x0;
+        if (i == 0 || advance > widest) widest = advance;
+        if (i == 0 || x0 < left) left = x0;
+        if (i == 0 || x1 > right) right = x1;
+        if (i == 0 || baseline < top) top = baseline;
+        if (i == 0 || baseline > bottom) bottom = baseline;
+    }
+    return Py_BuildValue("(ddddd)", widest, left, right, top, bottom);
+}
+
 static PyMethodDef methods[] = {
+    {"extent", extent, METH_VARARGS, extent_doc},
     {"printed", printed, METH_VARARGS, printed_doc},
     {"lines", lines, METH_VARARGS, lines_doc},
     {"words", words, METH_VARARGS, words_doc},

@@ -697,13 +697,16 @@ class _Glyphs:
     def __init__(self, chars: list[Char], text: str, size: tuple[float, float]):
         self.chars, self.text = chars, text
         width, height = size
-        self.font = max(map(sub, map(_X1, chars), map(_X0, chars)), default=0.0)
+        got = compiled.loops.extent(chars, Char) if compiled.loops is not None and type(chars) is list else None
+        if got is None and chars:  # no C loops, or characters they do not read
+            baselines = list(map(_BASELINE, chars))
+            got = (max(map(sub, map(_X1, chars), map(_X0, chars))), min(map(_X0, chars)), max(map(_X1, chars)),
+                   min(baselines), max(baselines))
+        self.font, left, right, top, bottom = got or (0.0, 0.0, 0.0, 0.0, 0.0)
         self.above, self.below = ASCENT * self.font, (1 - ASCENT) * self.font
         # Text placed off the page counts up to the page's edge: it is not printed.
-        baselines = list(map(_BASELINE, chars))
-        self.extent = Box(max(min(map(_X0, chars)), -OFF_PAGE), min(max(map(_X1, chars)), width + OFF_PAGE),
-                          max(min(baselines) - self.above, -OFF_PAGE),
-                          min(max(baselines) + self.below, height + OFF_PAGE)) if chars else None
+        self.extent = Box(max(left, -OFF_PAGE), min(right, width + OFF_PAGE), max(top - self.above, -OFF_PAGE),
+                          min(bottom + self.below, height + OFF_PAGE)) if chars else None
         self._indices: list[int] | None = None
         self._by_baseline: tuple[list[float], list[int]] | None = None
 

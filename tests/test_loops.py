@@ -25,7 +25,7 @@ from test_rotated_pages import turned_copy
 from yusuan.extract import compiled, pdf_reader
 from yusuan.extract.compiled import LOOPS
 from yusuan.extract.pdf_geometry import Char, _all_printed, _lines_of, _words
-from yusuan.extract.pdf_reader import ENGINES, read_pdf_pages
+from yusuan.extract.pdf_reader import ENGINES, _Glyphs, read_pdf_pages
 
 needs_c = pytest.mark.skipif(LOOPS != "c", reason="the C loops are not built (no C compiler at install)")
 
@@ -138,3 +138,14 @@ _any_char = st.builds(lambda t, x0, w, b: Char(t, x0, x0 + w, b),
 @given(st.lists(_any_char, max_size=12), st.one_of(st.none(), st.tuples(st.floats(5, 15), st.floats(5, 15))))
 def test_which_pages_print_every_character_is_told_the_same_in_c_and_in_python(chars, size):
     assert _with(compiled.loops, _all_printed, chars, size) == _with(None, _all_printed, chars, size)
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_any_char, max_size=12))
+def test_the_glyph_extent_of_a_page_is_the_same_in_c_and_in_python(chars):
+    def extent():
+        glyphs = _Glyphs(chars, "", (12.0, 12.0))
+        return repr((glyphs.font, glyphs.extent))  # repr: -0.0 and 0.0 told apart
+
+    assert _with(compiled.loops, extent) == _with(None, extent)
