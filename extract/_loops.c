@@ -660,7 +660,49 @@ static PyObject *extent(PyObject *self, PyObject *args) {
     return Py_BuildValue("(ddddd)", widest, left, right, top, bottom);
 }
 
+typedef int (*count_path_segments_fn)(void *clip, int path);
+typedef int (*point_fn)(void *segment, float *x, float *y);
+
+PyDoc_STRVAR(path_extent_doc,
+"path_extent(clip, path, functions, x, y) -> (left, bottom, right, top) | None\n\n"
+"The box of one path of a clip path, in the clip's space (PDF coordinates), as\n"
+"`_Calls.clip_box` reads it: every segment's point asked (FPDFPathSegment_GetPoint into\n"
+"the floats at the addresses `x` and `y`). `functions`: the addresses of\n"
+"FPDFClipPath_CountPathSegments, FPDFClipPath_GetPathSegment, FPDFPathSegment_GetPoint.\n"
+"None for a path of no segment.");
+
+static PyObject *path_extent(PyObject *self, PyObject *args) {
+    PyObject *clip_o, *f_o[3], *x_o, *y_o;
+    int path;
+    if (!PyArg_ParseTuple(args, "Oi(OOO)OO", &clip_o, &path, &f_o[0], &f_o[1], &f_o[2], &x_o, &y_o)) return NULL;
+    void *clip = address(clip_o), *f[3];
+    for (int k = 0; k < 3; k++) f[k] = address(f_o[k]);
+    float *x = (float *)address(x_o), *y = (float *)address(y_o);
+    if (PyErr_Occurred()) return NULL;
+    if (!f[0] || !f[1] || !f[2] || !x || !y) {
+        PyErr_SetString(PyExc_ValueError, "a function or out-parameter address is NULL");
+        return NULL;
+    }
+    count_path_segments_fn count = (count_path_segments_fn)f[0];
+    segment_fn segment = (segment_fn)f[1];
+    point_fn point = (point_fn)f[2];
+    int m = count(clip, path);
+    if (m <= 0) Py_RETURN_NONE;
+    point(segment(clip, path, 0), x, y);
+    double left = *x, right = *x, bottom = *y, top = *y;
+    for (int k = 1; k < m; k++) {
+        point(segment(clip, path, k), x, y);
+        double px = *x, py = *y;
+        if (px < left) left = px;
+        else if (px > right) right = px;
+        if (py < bottom) bottom = py;
+        else if (py > top) top = py;
+    }
+    return Py_BuildValue("(dddd)", left, bottom, right, top);
+}
+
 static PyMethodDef methods[] = {
+    {"path_extent", path_extent, METH_VARARGS, path_extent_doc},
     {"extent", extent, METH_VARARGS, extent_doc},
     {"printed", printed, METH_VARARGS, printed_doc},
     {"lines", lines, METH_VARARGS, lines_doc},

@@ -388,6 +388,8 @@ class _Calls:
         self.fill_color = bind(raw.FPDFPageObj_GetFillColor, count, address, address, address, address, address)
         self.origin = bind(raw.FPDFText_GetCharOrigin, count, address, count, address, address)
         # The loops in C (extract/_loops.c) call the same functions by their addresses.
+        self.path_functions = tuple(ctypes.cast(f, address).value for f in (
+            raw.FPDFClipPath_CountPathSegments, raw.FPDFClipPath_GetPathSegment, raw.FPDFPathSegment_GetPoint))
         self.address = {name: ctypes.cast(getattr(raw, function), address).value for name, function in (
             ("loose_box", "FPDFText_GetLooseCharBox"), ("origin", "FPDFText_GetCharOrigin"),
             ("object", "FPDFPage_GetObject"), ("form_object", "FPDFFormObj_GetObject"),
@@ -428,7 +430,12 @@ class _Calls:
         for p in range(n):
             first = self.segment(clip, p, 0)
             here = known.get((first, placed))
-            if here is None:
+            if here is None and compiled.loops is not None:
+                got = compiled.loops.path_extent(clip, p, self.path_functions, *self.float_refs[:2])
+                if got is None:
+                    continue
+                here = known[first, placed] = _placed_box(placed, *got, height)
+            elif here is None:
                 m = self.segments(clip, p)
                 if m <= 0:
                     continue
