@@ -6,10 +6,13 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench seed-pdfs install clean
 
-# extract/_loops.c: the optional C loops are built at install, so a change to them reinstalls.
+# extract/_loops.c: the optional C loops are built at install, so a change to them reinstalls;
+# the module built in the tree before is removed first (the editable install imports it, and
+# a failed build of the optional loops only warns: an old one must not stay in use).
 $(BIN)/yusuan: pyproject.toml extract/_loops.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	rm -f extract/_loops*.so
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -30,4 +33,4 @@ seed-pdfs: install
 	$(BIN)/python tests/pdfgen.py out/seed-pdfs
 
 clean:
-	rm -rf $(VENV) out build *.egg-info .pytest_cache
+	rm -rf $(VENV) out build *.egg-info .pytest_cache extract/_loops*.so

@@ -340,26 +340,12 @@ typedef struct {
     Py_ssize_t text, x0, x1, baseline;
 } CharFields;
 
-static int slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset) {
-    PyObject *descr = PyObject_GetAttrString((PyObject *)type, name);
-    if (descr == NULL) return -1;
-    int ok = Py_IS_TYPE(descr, &PyMemberDescr_Type) &&
-             ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX;
-    if (ok) *offset = ((PyMemberDescrObject *)descr)->d_member->offset;
-    Py_DECREF(descr);
-    if (!ok) PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", type->tp_name, name);
-    return ok ? 0 : -1;
-}
-
 static int char_fields(PyObject *type, CharFields *f) {
-    if (!PyType_Check(type)) {
-        PyErr_SetString(PyExc_TypeError, "a character type is needed");
-        return -1;
-    }
-    f->type = (PyTypeObject *)type;
-    return slot_offset(f->type, "text", &f->text) || slot_offset(f->type, "x0", &f->x0) ||
-                   slot_offset(f->type, "x1", &f->x1) || slot_offset(f->type, "baseline", &f->baseline)
-               ? -1 : 0;
+    Slots slots;
+    if (slots_of(type, CHAR_FIELDS, 4, &slots) < 0) return -1;
+    f->type = slots.type;
+    f->text = slots.offset[0], f->x0 = slots.offset[1], f->x1 = slots.offset[2], f->baseline = slots.offset[3];
+    return 0;
 }
 
 static PyObject *field(PyObject *obj, Py_ssize_t offset) {
@@ -412,8 +398,7 @@ static PyObject *lines(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *ch = PyList_GET_ITEM(chars, i);
         double baseline, x0;
-        int got;
-        if (Py_TYPE(ch) != f.type || (got = number(ch, f.baseline, &baseline)) || (got = number(ch, f.x0, &x0)) ||
+        if (Py_TYPE(ch) != f.type || number(ch, f.baseline, &baseline) || number(ch, f.x0, &x0) ||
             baseline != baseline || x0 != x0) {
             if (PyErr_Occurred()) goto done;
             out = Py_None;  /* not ours to read */
@@ -532,9 +517,8 @@ static PyObject *words(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *ch = PyList_GET_ITEM(line, i), *text;
         double cx0, cx1, cbaseline;
-        int got;
-        if (Py_TYPE(ch) != f.type || (got = number(ch, f.x0, &cx0)) || (got = number(ch, f.x1, &cx1)) ||
-            (got = number(ch, f.baseline, &cbaseline)) || (text = field(ch, f.text)) == NULL) {
+        if (Py_TYPE(ch) != f.type || number(ch, f.x0, &cx0) || number(ch, f.x1, &cx1) ||
+            number(ch, f.baseline, &cbaseline) || (text = field(ch, f.text)) == NULL) {
             if (PyErr_Occurred()) goto fail;
             Py_DECREF(out);
             Py_DECREF(texts);

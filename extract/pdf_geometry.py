@@ -39,6 +39,7 @@ outside the page box is not); a line with a glyph partly shown is one of the pag
 from __future__ import annotations
 
 import re
+from math import isnan
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -428,6 +429,8 @@ def _all_printed(chars: list[Char], size: tuple[float, float] | None) -> bool:
         return True
     doubled = list(map(add, map(_X0, chars), map(_X1, chars)))
     baselines = list(map(_BY_BASELINE, chars))
+    if isnan(sum(doubled) + sum(baselines)):
+        return False  # min and max of NaN depend on order: the filter asks each character
     return (-2 * OFF_PAGE <= min(doubled) and max(doubled) <= 2 * (size[0] + OFF_PAGE)
             and -OFF_PAGE <= min(baselines) and max(baselines) <= size[1] + OFF_PAGE)
 

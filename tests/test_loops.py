@@ -24,7 +24,7 @@ from test_clipping import write_clipped_paragraph, write_forms, write_table
 from test_rotated_pages import turned_copy
 from yusuan.extract import compiled, pdf_reader
 from yusuan.extract.compiled import LOOPS
-from yusuan.extract.pdf_geometry import Char, _all_printed, _lines_of, _words
+from yusuan.extract.pdf_geometry import Char, _all_printed, _lines_of, _on_page, _words
 from yusuan.extract.pdf_reader import ENGINES, _Glyphs, read_pdf_pages
 
 needs_c = pytest.mark.skipif(LOOPS != "c", reason="the C loops are not built (no C compiler at install)")
@@ -149,3 +149,15 @@ def test_the_glyph_extent_of_a_page_is_the_same_in_c_and_in_python(chars):
         return repr((glyphs.font, glyphs.extent))  # repr: -0.0 and 0.0 told apart
 
     assert _with(compiled.loops, extent) == _with(None, extent)
+
+
+@pytest.mark.parametrize("loops", ["c", "python"])
+def test_a_character_at_a_nan_or_infinite_place_is_not_printed_text(loops):
+    """Such a character is outside the page box (as the per-character filter finds), with
+    either loops; min and max over a NaN would have let the whole page through."""
+    if loops == "c" and LOOPS != "c":
+        pytest.skip("the C loops are not built (no C compiler at install)")
+    inside = Char("一", 1.0, 11.0, 20.0)
+    for odd in (Char("二", 12.0, 22.0, float("nan")), Char("三", float("-inf"), float("inf"), 20.0)):
+        for chars in ([inside, odd], [odd, inside]):
+            assert _with(compiled.loops if loops == "c" else None, _on_page, chars, (100.0, 100.0)) == [inside]
